@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * TpxLoop: one epoll set per GMainContext, seen by the context as a single
+ * pollable fd. Registered fds cost nothing per main-loop iteration until
+ * they are ready; dispatch calls back only the ready ones.
+ *
+ * Everything here runs in the thread that owns the context, except
+ * tpx_loop_ref_for_context() and tpx_loop_unref(), which may be called from
+ * any thread.
+ */
+typedef struct _TpxLoop      TpxLoop;
+typedef struct _TpxLoopWatch TpxLoopWatch;
+
+/* @events: the epoll events that are ready (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR). */
+typedef void (*TpxLoopFunc) (guint32  events,
+                             gpointer user_data);
+
+TpxLoop      *tpx_loop_ref_for_context (GMainContext *context);
+void          tpx_loop_unref           (TpxLoop      *loop);
+GMainContext *tpx_loop_get_context     (TpxLoop      *loop);
+
+/* Watches @fd for @events (level-triggered; 0 still reports EPOLLHUP and
+ * EPOLLERR). Returns NULL with errno set if epoll refuses the fd. */
+TpxLoopWatch *tpx_loop_add             (TpxLoop      *loop,
+                                        int           fd,
+                                        guint32       events,
+                                        TpxLoopFunc   func,
+                                        gpointer      user_data);
+gboolean      tpx_loop_modify          (TpxLoop      *loop,
+                                        TpxLoopWatch *watch,
+                                        guint32       events);
+/* Stops watching; safe from inside any callback of the same loop, even for a
+ * watch whose events are still waiting in the batch being dispatched. Call
+ * it before closing the fd. */
+void          tpx_loop_remove          (TpxLoop      *loop,
+                                        TpxLoopWatch *watch);
+
+G_END_DECLS

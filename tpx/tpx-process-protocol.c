@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "tpx-process-protocol-private.h"
+
+#include "tpx-process-transport.h"
+
+/**
+ * TpxProcessProtocol:
+ *
+ * The receiving end of a child process, as Twisted's `ProcessProtocol`.
+ *
+ * Subclass it and override the virtual methods you care about: the
+ * transport calls them as the child's life goes on, each one after the
+ * user handlers of the matching [class@Tpx.ProcessTransport] signal.
+ * [vfunc@Tpx.ProcessProtocol.connection_made] runs while the child is being
+ * spawned, before the spawn call returns.
+ *
+ * The default [vfunc@Tpx.ProcessProtocol.child_data_received] sends standard
+ * output to [vfunc@Tpx.ProcessProtocol.out_received] and standard error to
+ * [vfunc@Tpx.ProcessProtocol.err_received]; the default
+ * [vfunc@Tpx.ProcessProtocol.child_connection_lost] sends fds 0, 1 and 2 to
+ * the `in_`, `out_` and `err_connection_lost` methods. Every other default
+ * does nothing.
+ *
+ * From Python, override `do_out_received` and friends; from gjs,
+ * `vfunc_out_received` and friends.
+ *
+ * Since: 1.0
+ */
+
+typedef struct
+{
+  GWeakRef transport;
+} TpxProcessProtocolPrivate;
+
+enum {
+  PROP_0,
+  PROP_TRANSPORT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_TYPE_WITH_PRIVATE (TpxProcessProtocol, tpx_process_protocol, G_TYPE_OBJECT)
+
+static void
+tpx_process_protocol_real_child_data_received (TpxProcessProtocol *self,
+                                               int                 child_fd,
+                                               GBytes             *data)
+{
+  TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self);
+
+  if (child_fd == 1 && klass->out_received != NULL)
+    klass->out_received (self, data);
+  else if (child_fd == 2 && klass->err_received != NULL)
+    klass->err_received (self, data);
+}
+
+static void
+tpx_process_protocol_real_child_connection_lost (TpxProcessProtocol *self,
+                                                 int                 child_fd)
+{
+  TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self);
+
+  if (child_fd == 0 && klass->in_connection_lost != NULL)
+    klass->in_connection_lost (self);
+  else if (child_fd == 1 && klass->out_connection_lost != NULL)
+    klass->out_connection_lost (self);
+  else if (child_fd == 2 && klass->err_connection_lost != NULL)
+    klass->err_connection_lost (self);
+}
+
+static void
+tpx_process_protocol_finalize (GObject *object)
+{
+  TpxProcessProtocol *self = TPX_PROCESS_PROTOCOL (object);
+  TpxProcessProtocolPrivate *priv = tpx_process_protocol_get_instance_private (self);
+
+  g_weak_ref_clear (&priv->transport);
+
+  G_OBJECT_CLASS (tpx_process_protocol_parent_class)->finalize (object);
+}
+
+static void
+tpx_process_protocol_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  TpxProcessProtocol *self = TPX_PROCESS_PROTOCOL (object);
+  TpxProcessProtocolPrivate *priv = tpx_process_protocol_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_TRANSPORT:
+      g_value_take_object (value, g_weak_ref_get (&priv->transport));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tpx_process_protocol_class_init (TpxProcessProtocolClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = tpx_process_protocol_finalize;
+  object_class->get_property = tpx_process_protocol_get_property;
+
+  klass->child_data_received = tpx_process_protocol_real_child_data_received;
+  klass->child_connection_lost = tpx_process_protocol_real_child_connection_lost;
+
+  /**
+   * TpxProcessProtocol:transport:
+   *
+   * The transport of the child this protocol is connected to, or %NULL
+   * before [vfunc@Tpx.ProcessProtocol.connection_made] and after the
+   * transport is gone. The protocol does not keep the transport alive.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TRANSPORT] =
+    g_param_spec_object ("transport", NULL, NULL,
+                         TPX_TYPE_PROCESS_TRANSPORT,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tpx_process_protocol_init (TpxProcessProtocol *self)
+{
+  TpxProcessProtocolPrivate *priv = tpx_process_protocol_get_instance_private (self);
+
+  g_weak_ref_init (&priv->transport, NULL);
+}
+
+void
+tpx_process_protocol_set_transport (TpxProcessProtocol  *self,
+                                    TpxProcessTransport *transport)
+{
+  TpxProcessProtocolPrivate *priv = tpx_process_protocol_get_instance_private (self);
+
+  g_weak_ref_set (&priv->transport, transport);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSPORT]);
+}
+
+/**
+ * tpx_process_protocol_new:
+ *
+ * Creates a protocol that ignores everything: useful when only the
+ * transport's signals are wanted.
+ *
+ * Returns: (transfer full): a new protocol
+ *
+ * Since: 1.0
+ */
+TpxProcessProtocol *
+tpx_process_protocol_new (void)
+{
+  return g_object_new (TPX_TYPE_PROCESS_PROTOCOL, NULL);
+}
+
+/**
+ * tpx_process_protocol_get_transport:
+ * @self: a process protocol
+ *
+ * Gets the transport of the child this protocol is connected to.
+ *
+ * Returns: (transfer none) (nullable): the transport, or %NULL
+ *
+ * Since: 1.0
+ */
+TpxProcessTransport *
+tpx_process_protocol_get_transport (TpxProcessProtocol *self)
+{
+  TpxProcessProtocolPrivate *priv;
+  TpxProcessTransport *transport;
+
+  g_return_val_if_fail (TPX_IS_PROCESS_PROTOCOL (self), NULL);
+
+  priv = tpx_process_protocol_get_instance_private (self);
+
+  /* The transport holds this protocol, so while it lives the reference
+   * taken here is never the last one. */
+  transport = g_weak_ref_get (&priv->transport);
+  if (transport != NULL)
+    g_object_unref (transport);
+
+  return transport;
+}

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "tpx-process-status-private.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "tpx-enum-types.h"
+
+/**
+ * TpxProcessStatus:
+ *
+ * How a child ended: its exit code or the signal that killed it, the raw
+ * wait status and its resource usage.
+ *
+ * A status is immutable. [method@Tpx.ProcessStatus.is_success] is
+ * Twisted's `ProcessDone` (exit code 0); anything else is Twisted's
+ * `ProcessTerminated`, which [method@Tpx.ProcessStatus.check] turns into a
+ * `TPX_PROCESS_ERROR_TERMINATED` error.
+ *
+ * Since: 1.0
+ */
+
+struct _TpxProcessStatus
+{
+  GObject parent_instance;
+
+  int     raw_status;
+  gint64  user_time_us;
+  gint64  system_time_us;
+  gint64  max_rss_kb;
+};
+
+enum {
+  PROP_0,
+  PROP_EXIT_CODE,
+  PROP_SIGNAL,
+  PROP_RAW_STATUS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (TpxProcessStatus, tpx_process_status, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (tpx-process-error-quark, tpx_process_error)
+
+static gint64
+timeval_to_us (const struct timeval *tv)
+{
+  return (gint64) tv->tv_sec * G_USEC_PER_SEC + tv->tv_usec;
+}
+
+static void
+tpx_process_status_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  TpxProcessStatus *self = TPX_PROCESS_STATUS (object);
+
+  switch (prop_id)
+    {
+    case PROP_EXIT_CODE:
+      g_value_set_int (value, tpx_process_status_get_exit_code (self));
+      break;
+
+    case PROP_SIGNAL:
+      g_value_set_int (value, tpx_process_status_get_signal (self));
+      break;
+
+    case PROP_RAW_STATUS:
+      g_value_set_int (value, self->raw_status);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tpx_process_status_class_init (TpxProcessStatusClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = tpx_process_status_get_property;
+
+  /**
+   * TpxProcessStatus:exit-code:
+   *
+   * The exit code, or -1 when the child was killed by a signal.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_EXIT_CODE] =
+    g_param_spec_int ("exit-code", NULL, NULL,
+                      -1, 255, -1,
+                      (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TpxProcessStatus:signal:
+   *
+   * The signal that killed the child, or 0 when it exited.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SIGNAL] =
+    g_param_spec_int ("signal", NULL, NULL,
+                      0, G_MAXINT, 0,
+                      (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TpxProcessStatus:raw-status:
+   *
+   * The wait status, as `waitpid()` reports it.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RAW_STATUS] =
+    g_param_spec_int ("raw-status", NULL, NULL,
+                      G_MININT, G_MAXINT, 0,
+                      (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tpx_process_status_init (TpxProcessStatus *self)
+{
+}
+
+TpxProcessStatus *
+tpx_process_status_new (int                  wait_status,
+                        const struct rusage *rusage)
+{
+  TpxProcessStatus *self = g_object_new (TPX_TYPE_PROCESS_STATUS, NULL);
+
+  self->raw_status = wait_status;
+  if (rusage != NULL)
+    {
+      self->user_time_us = timeval_to_us (&rusage->ru_utime);
+      self->system_time_us = timeval_to_us (&rusage->ru_stime);
+      self->max_rss_kb = rusage->ru_maxrss;
+    }
+
+  return self;
+}
+
+/**
+ * tpx_process_status_get_exit_code:
+ * @self: a process status
+ *
+ * Gets the code the child passed to `exit()`.
+ *
+ * Returns: the exit code, or -1 when the child was killed by a signal
+ *
+ * Since: 1.0
+ */
+int
+tpx_process_status_get_exit_code (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), -1);
+
+  return WIFEXITED (self->raw_status) ? WEXITSTATUS (self->raw_status) : -1;
+}
+
+/**
+ * tpx_process_status_get_signal:
+ * @self: a process status
+ *
+ * Gets the signal that killed the child.
+ *
+ * Returns: the signal number, or 0 when the child exited
+ *
+ * Since: 1.0
+ */
+int
+tpx_process_status_get_signal (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), 0);
+
+  return WIFSIGNALED (self->raw_status) ? WTERMSIG (self->raw_status) : 0;
+}
+
+/**
+ * tpx_process_status_get_raw_status:
+ * @self: a process status
+ *
+ * Gets the wait status, to decode with `WIFEXITED()` and friends.
+ *
+ * Returns: the wait status
+ *
+ * Since: 1.0
+ */
+int
+tpx_process_status_get_raw_status (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), 0);
+
+  return self->raw_status;
+}
+
+/**
+ * tpx_process_status_get_core_dumped:
+ * @self: a process status
+ *
+ * Whether the signal that killed the child also dumped a core.
+ *
+ * Returns: %TRUE if a core was dumped
+ *
+ * Since: 1.0
+ */
+gboolean
+tpx_process_status_get_core_dumped (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), FALSE);
+
+  return WIFSIGNALED (self->raw_status) && WCOREDUMP (self->raw_status);
+}
+
+/**
+ * tpx_process_status_is_success:
+ * @self: a process status
+ *
+ * Whether the child exited with code 0 (Twisted's `ProcessDone`).
+ *
+ * Returns: %TRUE on a clean exit
+ *
+ * Since: 1.0
+ */
+gboolean
+tpx_process_status_is_success (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), FALSE);
+
+  return WIFEXITED (self->raw_status) && WEXITSTATUS (self->raw_status) == 0;
+}
+
+/**
+ * tpx_process_status_check:
+ * @self: a process status
+ * @error: return location for a #GError
+ *
+ * Turns a failed end into an error, like Twisted's `ProcessTerminated`:
+ * `TPX_PROCESS_ERROR_TERMINATED` with a message such as "exited with
+ * code 3" or "killed by signal 9 (Killed)".
+ *
+ * Returns: %TRUE if the child exited with code 0
+ *
+ * Since: 1.0
+ */
+gboolean
+tpx_process_status_check (TpxProcessStatus  *self,
+                          GError           **error)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (tpx_process_status_is_success (self))
+    return TRUE;
+
+  if (WIFSIGNALED (self->raw_status))
+    {
+      int sig = WTERMSIG (self->raw_status);
+
+      g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_TERMINATED,
+                   _("Child process killed by signal %d (%s)"),
+                   sig, g_strsignal (sig));
+    }
+  else if (WIFEXITED (self->raw_status))
+    g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_TERMINATED,
+                 _("Child process exited with code %d"),
+                 WEXITSTATUS (self->raw_status));
+  else
+    g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_TERMINATED,
+                 _("Child process ended with wait status %d"),
+                 self->raw_status);
+
+  return FALSE;
+}
+
+/**
+ * tpx_process_status_get_user_time_us:
+ * @self: a process status
+ *
+ * Gets the CPU time the child spent in user mode, from its resource usage.
+ *
+ * Returns: microseconds, or 0 when unknown
+ *
+ * Since: 1.0
+ */
+gint64
+tpx_process_status_get_user_time_us (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), 0);
+
+  return self->user_time_us;
+}
+
+/**
+ * tpx_process_status_get_system_time_us:
+ * @self: a process status
+ *
+ * Gets the CPU time the kernel spent on behalf of the child.
+ *
+ * Returns: microseconds, or 0 when unknown
+ *
+ * Since: 1.0
+ */
+gint64
+tpx_process_status_get_system_time_us (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), 0);
+
+  return self->system_time_us;
+}
+
+/**
+ * tpx_process_status_get_max_rss_kb:
+ * @self: a process status
+ *
+ * Gets the child's peak resident set size.
+ *
+ * Returns: kibibytes, or 0 when unknown
+ *
+ * Since: 1.0
+ */
+gint64
+tpx_process_status_get_max_rss_kb (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), 0);
+
+  return self->max_rss_kb;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <sys/types.h>
+
+#include "tpx-process-launcher.h"
+
+G_BEGIN_DECLS
+
+/* One entry of the child fd map. */
+typedef struct
+{
+  int            child_fd;
+  TpxChildFdKind kind;
+  int            parent_fd;   /* TPX_CHILD_FD_INHERIT only */
+} TpxFdSpec;
+
+/* Everything a spawn needs, fully resolved by the launcher. */
+typedef struct
+{
+  const char       *executable;   /* as the caller gave it, for messages */
+  char * const     *exec_paths;   /* candidates for execve(), in order */
+  char * const     *argv;
+  char * const     *envp;
+  const char       *cwd;          /* nullable */
+  const TpxFdSpec  *fds;          /* sorted by child_fd, no duplicates */
+  guint             n_fds;
+  gboolean          set_uid;
+  gboolean          set_gid;
+  uid_t             uid;
+  gid_t             gid;
+  gboolean          new_session;
+  gboolean          new_group;
+  gboolean          use_pty;
+  guint16           rows;
+  guint16           cols;
+} TpxSpawnPlan;
+
+/* The parent's end of one pipe (or of the PTY). */
+typedef struct
+{
+  int            child_fd;
+  TpxChildFdKind kind;        /* READ or WRITE */
+  int            fd;          /* nonblocking, close-on-exec */
+} TpxSpawnPipe;
+
+typedef struct
+{
+  GPid          pid;
+  int           pidfd;        /* -1 where the kernel has no pidfd */
+  TpxSpawnPipe *pipes;        /* g_free */
+  guint         n_pipes;
+  gboolean      is_pty;
+} TpxSpawnResult;
+
+gboolean tpx_spawn                (const TpxSpawnPlan *plan,
+                                   TpxSpawnResult     *result,
+                                   GError            **error);
+/* Closes the parent's pipe ends and pidfd of a result nobody took over. */
+void     tpx_spawn_result_clear   (TpxSpawnResult     *result);
+
+G_END_DECLS

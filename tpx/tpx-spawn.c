@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "tpx-spawn-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/*
+ * The spawn path. The child is created with clone(CLONE_VM | CLONE_VFORK):
+ * it runs on the parent's memory, on a stack of its own, while the calling
+ * thread waits for its execve(). Nothing is copied, so the cost does not
+ * grow with the parent's heap, and the child can report a failing step by
+ * writing it into the ChildArgs it shares with the parent: when clone()
+ * returns, the parent knows whether the exec happened.
+ *
+ * Because the memory is shared, the child side (child_main and what it
+ * calls) allocates nothing, takes no lock, and makes only async-signal-safe
+ * calls or raw system calls. Every signal is blocked around clone() so that
+ * no handler of the parent ever runs on the child's stack.
+ */
+
+#define CHILD_STACK_SIZE (64 * 1024)
+
+typedef enum {
+  STEP_NONE,
+  STEP_SETSID,
+  STEP_SETPGID,
+  STEP_SETGROUPS,
+  STEP_SETGID,
+  STEP_SETUID,
+  STEP_CHDIR,
+  STEP_DEVNULL,
+  STEP_FDS,
+  STEP_CTTY,
+  STEP_EXEC,
+} Step;
+
+typedef struct
+{
+  const TpxSpawnPlan *plan;
+
+  /* The child's fd map, sorted by target, resolved to parent fds. */
+  const int          *src;
+  const int          *dst;
+  int                *tmp;          /* scratch for the child */
+  guint               n;
+  int                 floor_fd;     /* above every target */
+  guint               devnull_mask; /* unmapped fds among 0, 1, 2 */
+  gboolean            drop_groups;
+  gid_t               group;
+  unsigned int        fd_limit;     /* for the close() fallback */
+
+  /* Written by the child when a step fails. */
+  Step                failed_step;
+  int                 failed_errno;
+  guint               failed_path;
+} ChildArgs;
+
+/* Child side: async-signal-safe only, from here ... */
+
+static void
+close_fds_between (const ChildArgs *args,
+                   int              lo,
+                   int              hi)
+{
+  /* Closes [lo, hi), but not the /dev/null copies on 0..2. */
+  for (; lo < hi && lo < 3; lo++)
+    if (!(args->devnull_mask & (1u << lo)))
+      close (lo);
+
+  if (lo >= hi)
+    return;
+
+  if (syscall (SYS_close_range, (unsigned int) lo, (unsigned int) hi - 1, 0) < 0)
+    {
+      for (unsigned int fd = lo; fd < (unsigned int) hi && fd < args->fd_limit; fd++)
+        close (fd);
+    }
+}
+
+static G_GNUC_NORETURN void
+child_fail (ChildArgs *args,
+            Step       step)
+{
+  args->failed_errno = errno;
+  args->failed_step = step;
+  _exit (127);
+}
+
+static int
+child_main (void *data)
+{
+  ChildArgs *args = data;
+  const TpxSpawnPlan *plan = args->plan;
+  struct sigaction sa;
+  sigset_t empty;
+  gboolean saw_eacces = FALSE;
+  int exec_errno = ENOENT;
+  guint exec_path = 0;
+  int lo;
+
+  /* Default dispositions before the mask is opened. */
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction (sig, &sa, NULL);
+
+  if (plan->new_session || plan->use_pty)
+    {
+      if (setsid () < 0)
+        child_fail (args, STEP_SETSID);
+    }
+  else if (plan->new_group)
+    {
+      if (setpgid (0, 0) < 0)
+        child_fail (args, STEP_SETPGID);
+    }
+
+  /* Raw system calls: glibc's set*id() would try to change the ids of the
+   * parent's other threads too, since this child shares their memory. */
+  if (args->drop_groups && syscall (SYS_setgroups, 1, &args->group) < 0)
+    child_fail (args, STEP_SETGROUPS);
+  if (plan->set_gid && syscall (SYS_setgid, plan->gid) < 0)
+    child_fail (args, STEP_SETGID);
+  if (plan->set_uid && syscall (SYS_setuid, plan->uid) < 0)
+    child_fail (args, STEP_SETUID);
+
+  if (plan->cwd != NULL && chdir (plan->cwd) < 0)
+    child_fail (args, STEP_CHDIR);
+
+  /* Move every source above every target first, then onto its target:
+   * this gets any map right, swaps and cycles included. */
+  for (guint i = 0; i < args->n; i++)
+    {
+      args->tmp[i] = fcntl (args->src[i], F_DUPFD_CLOEXEC, args->floor_fd);
+      if (args->tmp[i] < 0)
+        child_fail (args, STEP_FDS);
+    }
+
+  if (args->devnull_mask != 0)
+    {
+      int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+
+      if (devnull < 0)
+        child_fail (args, STEP_DEVNULL);
+      if (devnull < args->floor_fd)
+        {
+          int high = fcntl (devnull, F_DUPFD_CLOEXEC, args->floor_fd);
+
+          if (high < 0)
+            child_fail (args, STEP_DEVNULL);
+          close (devnull);
+          devnull = high;
+        }
+      for (int fd = 0; fd < 3; fd++)
+        if ((args->devnull_mask & (1u << fd)) && dup2 (devnull, fd) < 0)
+          child_fail (args, STEP_DEVNULL);
+    }
+
+  for (guint i = 0; i < args->n; i++)
+    if (dup2 (args->tmp[i], args->dst[i]) < 0)
+      child_fail (args, STEP_FDS);
+
+  /* Close everything that is not a target, the temporary copies too. */
+  lo = 0;
+  for (guint i = 0; i < args->n; i++)
+    {
+      close_fds_between (args, lo, args->dst[i]);
+      lo = args->dst[i] + 1;
+    }
+  close_fds_between (args, lo, args->floor_fd);
+  close_fds_between (args, args->floor_fd, G_MAXINT);
+
+  if (plan->use_pty && ioctl (0, TIOCSCTTY, 0) < 0)
+    child_fail (args, STEP_CTTY);
+
+  sigemptyset (&empty);
+  sigprocmask (SIG_SETMASK, &empty, NULL);
+
+  /* Like execvp(), without the /bin/sh fallback on ENOEXEC. */
+  for (guint i = 0; plan->exec_paths[i] != NULL; i++)
+    {
+      execve (plan->exec_paths[i], plan->argv, plan->envp);
+
+      switch (errno)
+        {
+        case EACCES:
+          if (!saw_eacces)
+            exec_path = i;
+          saw_eacces = TRUE;
+          break;
+
+        case ENOENT:
+        case ENOTDIR:
+        case ESTALE:
+        case ENODEV:
+        case ETIMEDOUT:
+          if (!saw_eacces)
+            {
+              exec_errno = errno;
+              exec_path = i;
+            }
+          break;
+
+        default:
+          args->failed_path = i;
+          child_fail (args, STEP_EXEC);
+        }
+    }
+
+  errno = saw_eacces ? EACCES : exec_errno;
+  args->failed_path = exec_path;
+  child_fail (args, STEP_EXEC);
+}
+
+/* ... to here. */
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    {
+      close (*fd);
+      *fd = -1;
+    }
+}
+
+static void
+set_spawn_error (GError            **error,
+                 const TpxSpawnPlan *plan,
+                 int                 err,
+                 const char         *step)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+               _("Failed to spawn “%s”: %s: %s"),
+               plan->executable, step, g_strerror (err));
+}
+
+static void
+set_child_error (GError            **error,
+                 const TpxSpawnPlan *plan,
+                 const ChildArgs    *args)
+{
+  g_autofree char *step = NULL;
+  int err = args->failed_errno;
+
+  switch (args->failed_step)
+    {
+    case STEP_SETSID:
+      step = g_strdup (_("setsid"));
+      break;
+
+    case STEP_SETPGID:
+      step = g_strdup (_("setpgid"));
+      break;
+
+    case STEP_SETGROUPS:
+      step = g_strdup_printf (_("setgroups to %u"), (guint) args->group);
+      break;
+
+    case STEP_SETGID:
+      step = g_strdup_printf (_("setgid to %u"), (guint) plan->gid);
+      break;
+
+    case STEP_SETUID:
+      step = g_strdup_printf (_("setuid to %u"), (guint) plan->uid);
+      break;
+
+    case STEP_CHDIR:
+      step = g_strdup_printf (_("chdir to %s"), plan->cwd);
+      break;
+
+    case STEP_DEVNULL:
+      step = g_strdup (_("open /dev/null"));
+      break;
+
+    case STEP_FDS:
+      step = g_strdup (_("set up the child’s file descriptors"));
+      break;
+
+    case STEP_CTTY:
+      step = g_strdup (_("make the terminal the controlling terminal"));
+      break;
+
+    case STEP_EXEC:
+    case STEP_NONE:
+    default:
+      {
+        const char *path = plan->exec_paths[args->failed_path];
+        struct stat st;
+
+        /* execve() says EACCES for a directory; say what it is. */
+        if (err == EACCES && stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+          err = EISDIR;
+        step = g_strdup_printf (_("execute %s"), path);
+      }
+      break;
+    }
+
+  set_spawn_error (error, plan, err, step);
+}
+
+static gboolean
+make_pipe (int       fds[2],
+           gboolean  parent_reads)
+{
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return FALSE;
+
+  /* Only the parent's end is nonblocking: the child's stays blocking. */
+  fcntl (fds[parent_reads ? 0 : 1], F_SETFL, O_NONBLOCK);
+  return TRUE;
+}
+
+static gboolean
+open_pty (const TpxSpawnPlan *plan,
+          int                *master_out,
+          int                *slave_out,
+          GError            **error)
+{
+  char name[64];
+  int master;
+  int slave;
+
+  master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    {
+      set_spawn_error (error, plan, errno, _("open a pseudo-terminal"));
+      return FALSE;
+    }
+
+  if (grantpt (master) < 0 || unlockpt (master) < 0 ||
+      ptsname_r (master, name, sizeof name) != 0)
+    {
+      set_spawn_error (error, plan, errno, _("open a pseudo-terminal"));
+      close (master);
+      return FALSE;
+    }
+
+  slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    {
+      set_spawn_error (error, plan, errno, _("open a pseudo-terminal"));
+      close (master);
+      return FALSE;
+    }
+
+  if (plan->rows != 0 || plan->cols != 0)
+    {
+      struct winsize ws = { .ws_row = plan->rows, .ws_col = plan->cols };
+
+      ioctl (master, TIOCSWINSZ, &ws);
+    }
+
+  fcntl (master, F_SETFL, O_NONBLOCK);
+
+  *master_out = master;
+  *slave_out = slave;
+  return TRUE;
+}
+
+void
+tpx_spawn_result_clear (TpxSpawnResult *result)
+{
+  for (guint i = 0; i < result->n_pipes; i++)
+    close_fd (&result->pipes[i].fd);
+  g_clear_pointer (&result->pipes, g_free);
+  result->n_pipes = 0;
+  close_fd (&result->pidfd);
+}
+
+static pid_t
+clone_child (ChildArgs *args,
+             int       *pidfd)
+{
+  sigset_t all;
+  sigset_t old;
+  char *stack;
+  pid_t pid;
+  int saved_errno;
+
+  stack = mmap (NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED)
+    return -1;
+
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &old);
+
+  *pidfd = -1;
+  pid = clone (child_main, stack + CHILD_STACK_SIZE,
+               CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, args, pidfd);
+  if (pid < 0 && errno == EINVAL)
+    {
+      /* A kernel without CLONE_PIDFD (before 5.2). */
+      *pidfd = -1;
+      pid = clone (child_main, stack + CHILD_STACK_SIZE,
+                   CLONE_VM | CLONE_VFORK | SIGCHLD, args);
+    }
+  saved_errno = errno;
+
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  munmap (stack, CHILD_STACK_SIZE);
+
+  errno = saved_errno;
+  return pid;
+}
+
+gboolean
+tpx_spawn (const TpxSpawnPlan *plan,
+           TpxSpawnResult     *result,
+           GError            **error)
+{
+  g_autofree int *src = NULL;
+  g_autofree int *dst = NULL;
+  g_autofree int *tmp = NULL;
+  g_autofree int *child_ends = NULL;
+  guint n_child_ends = 0;
+  guint n_map;
+  ChildArgs args = { 0 };
+  struct rlimit limit;
+  int pidfd = -1;
+  pid_t pid;
+
+  memset (result, 0, sizeof *result);
+  result->pidfd = -1;
+
+  n_map = plan->use_pty ? 3 : plan->n_fds;
+  src = g_new (int, n_map);
+  dst = g_new (int, n_map);
+  tmp = g_new (int, n_map);
+  child_ends = g_new (int, n_map + 1);
+  result->pipes = g_new0 (TpxSpawnPipe, plan->use_pty ? 2 : plan->n_fds);
+
+  if (plan->use_pty)
+    {
+      int master;
+      int slave;
+      int writer;
+
+      if (!open_pty (plan, &master, &slave, error))
+        goto failed;
+
+      child_ends[n_child_ends++] = slave;
+      result->is_pty = TRUE;
+      result->pipes[result->n_pipes++] = (TpxSpawnPipe) { 1, TPX_CHILD_FD_READ, master };
+
+      /* A second fd on the same terminal, so reading and writing are
+       * watched apart (fd 1 and fd 0 of the child). */
+      writer = fcntl (master, F_DUPFD_CLOEXEC, 3);
+      if (writer < 0)
+        {
+          set_spawn_error (error, plan, errno, _("open a pseudo-terminal"));
+          goto failed;
+        }
+      result->pipes[result->n_pipes++] = (TpxSpawnPipe) { 0, TPX_CHILD_FD_WRITE, writer };
+
+      for (int fd = 0; fd < 3; fd++)
+        {
+          src[fd] = slave;
+          dst[fd] = fd;
+        }
+    }
+  else
+    {
+      for (guint i = 0; i < plan->n_fds; i++)
+        {
+          const TpxFdSpec *spec = &plan->fds[i];
+          int fds[2];
+
+          dst[i] = spec->child_fd;
+
+          if (spec->kind == TPX_CHILD_FD_INHERIT)
+            {
+              if (fcntl (spec->parent_fd, F_GETFD) < 0)
+                {
+                  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("Failed to spawn “%s”: fd %d of the parent, to be the child’s fd %d, is not open"),
+                               plan->executable, spec->parent_fd, spec->child_fd);
+                  goto failed;
+                }
+              src[i] = spec->parent_fd;
+              continue;
+            }
+
+          if (!make_pipe (fds, spec->kind == TPX_CHILD_FD_READ))
+            {
+              set_spawn_error (error, plan, errno, _("create a pipe"));
+              goto failed;
+            }
+
+          if (spec->kind == TPX_CHILD_FD_READ)
+            {
+              src[i] = fds[1];
+              result->pipes[result->n_pipes++] = (TpxSpawnPipe) { spec->child_fd, spec->kind, fds[0] };
+            }
+          else
+            {
+              src[i] = fds[0];
+              result->pipes[result->n_pipes++] = (TpxSpawnPipe) { spec->child_fd, spec->kind, fds[1] };
+            }
+          child_ends[n_child_ends++] = src[i];
+        }
+    }
+
+  args.plan = plan;
+  args.src = src;
+  args.dst = dst;
+  args.tmp = tmp;
+  args.n = n_map;
+  args.floor_fd = MAX (3, n_map > 0 ? dst[n_map - 1] + 1 : 0);
+  for (int fd = 0; fd < 3; fd++)
+    {
+      gboolean mapped = FALSE;
+
+      for (guint i = 0; i < n_map && !mapped; i++)
+        mapped = dst[i] == fd;
+      if (!mapped)
+        args.devnull_mask |= 1u << fd;
+    }
+  args.drop_groups = (plan->set_uid || plan->set_gid) && geteuid () == 0;
+  args.group = plan->set_gid ? plan->gid : getegid ();
+  args.fd_limit = getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY ?
+                  (unsigned int) limit.rlim_cur : 65536;
+
+  pid = clone_child (&args, &pidfd);
+  if (pid < 0)
+    {
+      set_spawn_error (error, plan, errno, _("clone"));
+      goto failed;
+    }
+
+  for (guint i = 0; i < n_child_ends; i++)
+    close_fd (&child_ends[i]);
+
+  if (args.failed_step != STEP_NONE)
+    {
+      /* The child has called _exit(): reap it now. */
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      close_fd (&pidfd);
+      set_child_error (error, plan, &args);
+      goto failed;
+    }
+
+  result->pid = pid;
+  result->pidfd = pidfd;
+  return TRUE;
+
+failed:
+  for (guint i = 0; i < n_child_ends; i++)
+    close_fd (&child_ends[i]);
+  tpx_spawn_result_clear (result);
+  return FALSE;
+}
