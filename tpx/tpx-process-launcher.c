@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tpx-i18n-private.h"
 #include "tpx-process-protocol.h"
 #include "tpx-process-transport-private.h"
 #include "tpx-spawn-private.h"
@@ -197,6 +198,8 @@ static void
 tpx_process_launcher_class_init (TpxProcessLauncherClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  tpx_i18n_init ();
 
   object_class->finalize = tpx_process_launcher_finalize;
 }

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "tpx-enum-types.h"
+#include "tpx-i18n-private.h"
 
 /**
  * TpxProcessStatus:
@@ -85,6 +86,8 @@ static void
 tpx_process_status_class_init (TpxProcessStatusClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  tpx_i18n_init ();
 
   object_class->get_property = tpx_process_status_get_property;
 

@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "tpx-i18n-private.h"
 #include "tpx-loop-private.h"
 #include "tpx-process-protocol-private.h"
 #include "tpx-process-status-private.h"
@@ -619,6 +620,8 @@ static void
 tpx_process_transport_class_init (TpxProcessTransportClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  tpx_i18n_init ();
 
   object_class->dispose = tpx_process_transport_dispose;
   object_class->finalize = tpx_process_transport_finalize;
