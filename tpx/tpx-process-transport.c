@@ -5,6 +5,7 @@
 #include "tpx-process-transport-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
 #include <signal.h>
@@ -58,8 +59,10 @@
  * Since: 1.0
  */
 
-#define READ_SIZE (64 * 1024)
-#define MAX_IOV   64
+#define READ_SIZE      (64 * 1024)
+#define BIG_PIPE_SIZE  (1024 * 1024)
+#define READS_PER_WAKE 4
+#define MAX_IOV        64
 
 typedef struct
 {
@@ -68,6 +71,7 @@ typedef struct
   GQueue               queue;        /* GBytes, writes not yet written */
   gsize                head_offset;  /* bytes of the head already written */
   gsize                queued;
+  gsize                read_size;    /* grows with a busy pipe */
   int                  child_fd;
   int                  fd;           /* -1 once closed */
   TpxChildFdKind       kind;
@@ -75,6 +79,7 @@ typedef struct
   guint                lost_pending : 1; /* closed; child-connection-lost still due */
   guint                lost : 1;         /* child-connection-lost emitted */
   guint                want_out : 1;     /* watching for EPOLLOUT */
+  guint                grown : 1;        /* tried to enlarge the pipe */
 } Pipe;
 
 struct _TpxProcessTransport
@@ -378,36 +383,69 @@ handle_writable (Pipe    *pipe,
     pipe_lost_now (pipe);
 }
 
+/* A pipe that keeps filling up gets a bigger kernel buffer, so that each
+ * wake-up moves more data; idle pipes keep the default and cost nothing. */
 static void
-handle_readable (Pipe *pipe)
+pipe_grow (Pipe *pipe)
+{
+  int size;
+
+  pipe->grown = TRUE;
+  size = fcntl (pipe->fd, F_SETPIPE_SZ, BIG_PIPE_SIZE);
+  if (size > 0 && pipe->kind == TPX_CHILD_FD_READ)
+    pipe->read_size = MAX (pipe->read_size, (gsize) size);
+}
+
+/* One read; FALSE when the pipe is drained for now (or gone). */
+static gboolean
+read_once (Pipe *pipe)
 {
   TpxProcessTransport *self = pipe->self;
-  guint8 *buffer = g_malloc (READ_SIZE);
+  gsize size = pipe->read_size;
+  guint8 *buffer = g_malloc (size);
   gssize n;
 
   do
-    n = read (pipe->fd, buffer, READ_SIZE);
+    n = read (pipe->fd, buffer, size);
   while (n < 0 && errno == EINTR);
 
   if (n > 0)
     {
       /* Shrinking in place: the bytes are handed out without a copy. */
-      g_autoptr(GBytes) bytes = g_bytes_new_take (n < READ_SIZE ? g_realloc (buffer, n) : buffer, n);
+      g_autoptr(GBytes) bytes = g_bytes_new_take ((gsize) n < size ? g_realloc (buffer, n) : buffer, n);
 
       if (g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE))
         g_signal_emit (self, signals[CHILD_DATA], 0, pipe->child_fd, bytes);
       if (self->protocol != NULL)
         TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_data_received (self->protocol, pipe->child_fd, bytes);
-      return;
+
+      if ((gsize) n < size)
+        return FALSE;
+      if (!pipe->grown && !self->is_pty)
+        pipe_grow (pipe);
+      return TRUE;
     }
 
   g_free (buffer);
 
   if (n < 0 && errno == EAGAIN)
-    return;
+    return FALSE;
 
   /* End of file; or EIO, which is how a terminal says its child is gone. */
   pipe_lost_now (pipe);
+  return FALSE;
+}
+
+static void
+handle_readable (Pipe *pipe)
+{
+  /* A full buffer means more is waiting: take a few more before going
+   * back to the main loop. A handler may pause or close the pipe. */
+  for (guint i = 0; i < READS_PER_WAKE; i++)
+    {
+      if (!read_once (pipe) || pipe->watch == NULL)
+        break;
+    }
 }
 
 static void
@@ -793,6 +831,7 @@ tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
       pipe->child_fd = result->pipes[i].child_fd;
       pipe->kind = result->pipes[i].kind;
       pipe->fd = result->pipes[i].fd;
+      pipe->read_size = READ_SIZE;
       g_queue_init (&pipe->queue);
     }
 
@@ -921,6 +960,9 @@ pipe_write (Pipe         *pipe,
 
       if (n == (gssize) len)
         return;
+
+      if (!pipe->grown && !pipe->self->is_pty)
+        pipe_grow (pipe);
 
       if (n < 0)
         {
