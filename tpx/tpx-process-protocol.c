@@ -52,9 +52,9 @@ tpx_process_protocol_real_child_data_received (TpxProcessProtocol *self,
 {
   TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self);
 
-  if (child_fd == 1 && klass->out_received != NULL)
+  if (child_fd == 1)
     klass->out_received (self, data);
-  else if (child_fd == 2 && klass->err_received != NULL)
+  else if (child_fd == 2)
     klass->err_received (self, data);
 }
 
@@ -64,12 +64,37 @@ tpx_process_protocol_real_child_connection_lost (TpxProcessProtocol *self,
 {
   TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self);
 
-  if (child_fd == 0 && klass->in_connection_lost != NULL)
+  if (child_fd == 0)
     klass->in_connection_lost (self);
-  else if (child_fd == 1 && klass->out_connection_lost != NULL)
+  else if (child_fd == 1)
     klass->out_connection_lost (self);
-  else if (child_fd == 2 && klass->err_connection_lost != NULL)
+  else if (child_fd == 2)
     klass->err_connection_lost (self);
+}
+
+/* The other defaults do nothing; they exist so that every vfunc can be
+ * called, and chained up to, without a NULL check. */
+static void
+tpx_process_protocol_real_connection_made (TpxProcessProtocol  *self,
+                                           TpxProcessTransport *transport)
+{
+}
+
+static void
+tpx_process_protocol_real_data (TpxProcessProtocol *self,
+                                GBytes             *data)
+{
+}
+
+static void
+tpx_process_protocol_real_lost (TpxProcessProtocol *self)
+{
+}
+
+static void
+tpx_process_protocol_real_status (TpxProcessProtocol *self,
+                                  TpxProcessStatus   *status)
+{
 }
 
 static void
@@ -113,6 +138,14 @@ tpx_process_protocol_class_init (TpxProcessProtocolClass *klass)
 
   klass->child_data_received = tpx_process_protocol_real_child_data_received;
   klass->child_connection_lost = tpx_process_protocol_real_child_connection_lost;
+  klass->connection_made = tpx_process_protocol_real_connection_made;
+  klass->out_received = tpx_process_protocol_real_data;
+  klass->err_received = tpx_process_protocol_real_data;
+  klass->in_connection_lost = tpx_process_protocol_real_lost;
+  klass->out_connection_lost = tpx_process_protocol_real_lost;
+  klass->err_connection_lost = tpx_process_protocol_real_lost;
+  klass->process_exited = tpx_process_protocol_real_status;
+  klass->process_ended = tpx_process_protocol_real_status;
 
   /**
    * TpxProcessProtocol:transport:

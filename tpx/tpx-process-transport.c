@@ -872,11 +872,8 @@ tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
 
   if (self->protocol != NULL)
     {
-      TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol);
-
       tpx_process_protocol_set_transport (self->protocol, self);
-      if (klass->connection_made != NULL)
-        klass->connection_made (self->protocol, self);
+      TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->connection_made (self->protocol, self);
     }
 
   return self;
@@ -1283,9 +1280,13 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
       return FALSE;
     }
 
+  ret = -1;
+  errno = ENOSYS;
   if (self->pidfd >= 0)
     ret = syscall (SYS_pidfd_send_signal, self->pidfd, signum, NULL, 0);
-  else
+  /* Without pidfd_send_signal (or under valgrind), kill() is just as safe
+   * here: the child is not reaped yet, so its pid cannot have been reused. */
+  if (ret < 0 && errno == ENOSYS)
     ret = kill (self->pid, signum);
 
   if (ret < 0)

@@ -25,9 +25,10 @@
  * The spawn path. The child is created with clone(CLONE_VM | CLONE_VFORK):
  * it runs on the parent's memory, on a stack of its own, while the calling
  * thread waits for its execve(). Nothing is copied, so the cost does not
- * grow with the parent's heap, and the child can report a failing step by
- * writing it into the ChildArgs it shares with the parent: when clone()
- * returns, the parent knows whether the exec happened.
+ * grow with the parent's heap. The child reports a failing step and its
+ * errno through a close-on-exec pipe; when clone() returns the exec has
+ * happened (end of file) or failed (a report), so spawn errors are
+ * synchronous.
  *
  * Because the memory is shared, the child side (child_main and what it
  * calls) allocates nothing, takes no lock, and makes only async-signal-safe
@@ -66,11 +67,17 @@ typedef struct
   gid_t               group;
   unsigned int        fd_limit;     /* for the close() fallback */
 
-  /* Written by the child when a step fails. */
-  Step                failed_step;
-  int                 failed_errno;
-  guint               failed_path;
+  /* Where the child reports a failing step: close-on-exec, so a
+   * successful exec says so by closing it. */
+  int                 report_fd;
 } ChildArgs;
+
+typedef struct
+{
+  Step                step;
+  int                 err;
+  guint               path;         /* index in exec_paths, for STEP_EXEC */
+} ChildReport;
 
 /* Child side: async-signal-safe only, from here ... */
 
@@ -95,12 +102,25 @@ close_fds_between (const ChildArgs *args,
 }
 
 static G_GNUC_NORETURN void
+child_fail_path (ChildArgs *args,
+                 Step       step,
+                 guint      path)
+{
+  ChildReport report = { step, errno, path };
+  gssize n;
+
+  do
+    n = write (args->report_fd, &report, sizeof report);
+  while (n < 0 && errno == EINTR);
+
+  _exit (127);
+}
+
+static G_GNUC_NORETURN void
 child_fail (ChildArgs *args,
             Step       step)
 {
-  args->failed_errno = errno;
-  args->failed_step = step;
-  _exit (127);
+  child_fail_path (args, step, 0);
 }
 
 static int
@@ -114,6 +134,13 @@ child_main (void *data)
   int exec_errno = ENOENT;
   guint exec_path = 0;
   int lo;
+  int report_fd;
+
+  /* Keep the report fd out of the way of the fd map. */
+  report_fd = fcntl (args->report_fd, F_DUPFD_CLOEXEC, args->floor_fd);
+  if (report_fd < 0)
+    child_fail (args, STEP_FDS);
+  args->report_fd = report_fd;
 
   /* Default dispositions before the mask is opened. */
   memset (&sa, 0, sizeof sa);
@@ -186,7 +213,8 @@ child_main (void *data)
       lo = args->dst[i] + 1;
     }
   close_fds_between (args, lo, args->floor_fd);
-  close_fds_between (args, args->floor_fd, G_MAXINT);
+  close_fds_between (args, args->floor_fd, args->report_fd);
+  close_fds_between (args, args->report_fd + 1, G_MAXINT);
 
   if (plan->use_pty && ioctl (0, TIOCSCTTY, 0) < 0)
     child_fail (args, STEP_CTTY);
@@ -220,14 +248,12 @@ child_main (void *data)
           break;
 
         default:
-          args->failed_path = i;
-          child_fail (args, STEP_EXEC);
+          child_fail_path (args, STEP_EXEC, i);
         }
     }
 
   errno = saw_eacces ? EACCES : exec_errno;
-  args->failed_path = exec_path;
-  child_fail (args, STEP_EXEC);
+  child_fail_path (args, STEP_EXEC, exec_path);
 }
 
 /* ... to here. */
@@ -256,12 +282,13 @@ set_spawn_error (GError            **error,
 static void
 set_child_error (GError            **error,
                  const TpxSpawnPlan *plan,
-                 const ChildArgs    *args)
+                 const ChildArgs    *args,
+                 const ChildReport  *report)
 {
   g_autofree char *step = NULL;
-  int err = args->failed_errno;
+  int err = report->err;
 
-  switch (args->failed_step)
+  switch (report->step)
     {
     case STEP_SETSID:
       step = g_strdup (_("setsid"));
@@ -303,7 +330,7 @@ set_child_error (GError            **error,
     case STEP_NONE:
     default:
       {
-        const char *path = plan->exec_paths[args->failed_path];
+        const char *path = plan->exec_paths[report->path];
         struct stat st;
 
         /* execve() says EACCES for a directory; say what it is. */
@@ -435,8 +462,11 @@ tpx_spawn (const TpxSpawnPlan *plan,
   guint n_child_ends = 0;
   guint n_map;
   ChildArgs args = { 0 };
+  ChildReport report;
   struct rlimit limit;
+  int report_pipe[2] = { -1, -1 };
   int pidfd = -1;
+  gssize n;
   pid_t pid;
 
   memset (result, 0, sizeof *result);
@@ -520,7 +550,14 @@ tpx_spawn (const TpxSpawnPlan *plan,
         }
     }
 
+  if (pipe2 (report_pipe, O_CLOEXEC) < 0)
+    {
+      set_spawn_error (error, plan, errno, _("create a pipe"));
+      goto failed;
+    }
+
   args.plan = plan;
+  args.report_fd = report_pipe[1];
   args.src = src;
   args.dst = dst;
   args.tmp = tmp;
@@ -549,14 +586,26 @@ tpx_spawn (const TpxSpawnPlan *plan,
 
   for (guint i = 0; i < n_child_ends; i++)
     close_fd (&child_ends[i]);
+  close_fd (&report_pipe[1]);
 
-  if (args.failed_step != STEP_NONE)
+  /* End of file: the exec closed the report fd. With CLONE_VFORK this
+   * never waits; where clone is emulated by a fork (valgrind), it waits
+   * for the exec. */
+  do
+    n = read (report_pipe[0], &report, sizeof report);
+  while (n < 0 && errno == EINTR);
+  close_fd (&report_pipe[0]);
+
+  if (n != 0)
     {
+      if (n != sizeof report)
+        report = (ChildReport) { STEP_EXEC, n < 0 ? errno : EIO, 0 };
+
       /* The child has called _exit(): reap it now. */
       while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
         ;
       close_fd (&pidfd);
-      set_child_error (error, plan, &args);
+      set_child_error (error, plan, &args, &report);
       goto failed;
     }
 
@@ -567,6 +616,8 @@ tpx_spawn (const TpxSpawnPlan *plan,
 failed:
   for (guint i = 0; i < n_child_ends; i++)
     close_fd (&child_ends[i]);
+  close_fd (&report_pipe[0]);
+  close_fd (&report_pipe[1]);
   tpx_spawn_result_clear (result);
   return FALSE;
 }
