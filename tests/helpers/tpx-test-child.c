@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * tpx-test-child: the one child program of the tpx test suite.
+ *
+ *   tpx-test-child MODE [ARGS...]
+ *
+ * Each mode does one small, observable thing (see the table at the end of
+ * this file). Output goes straight to the fds with write(2), never through
+ * a stdio buffer, so the parent sees it as soon as it is produced.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+extern char **environ;
+
+#define COPY_BUFFER_SIZE 65536
+
+static void
+write_all (int         fd,
+           const void *data,
+           size_t      len)
+{
+  const char *p = data;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          /* Nobody reads us any more: nothing useful left to do. */
+          _exit (errno == EPIPE ? 0 : 2);
+        }
+      p += n;
+      len -= (size_t) n;
+    }
+}
+
+static void
+write_str (int         fd,
+           const char *str)
+{
+  write_all (fd, str, strlen (str));
+}
+
+static void G_GNUC_PRINTF (2, 3)
+write_printf (int         fd,
+              const char *format,
+              ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  write_str (fd, text);
+}
+
+/* Reads at most @len bytes from @fd, retrying on EINTR; 0 is end of file. */
+static ssize_t
+read_some (int    fd,
+           void  *buffer,
+           size_t len)
+{
+  for (;;)
+    {
+      ssize_t n = read (fd, buffer, len);
+
+      if (n >= 0 || errno != EINTR)
+        return n;
+    }
+}
+
+/* Copies @in_fd to @out_fd until end of file; returns the byte count. */
+static gint64
+copy_fd (int in_fd,
+         int out_fd)
+{
+  static char buffer[COPY_BUFFER_SIZE];
+  gint64 total = 0;
+
+  for (;;)
+    {
+      ssize_t n = read_some (in_fd, buffer, sizeof buffer);
+
+      if (n < 0)
+        {
+          write_printf (2, "tpx-test-child: read fd %d: %s\n", in_fd, g_strerror (errno));
+          exit (1);
+        }
+      if (n == 0)
+        return total;
+      if (out_fd >= 0)
+        write_all (out_fd, buffer, (size_t) n);
+      total += n;
+    }
+}
+
+static int
+parse_int (const char *str)
+{
+  gint64 value;
+
+  if (str == NULL || !g_ascii_string_to_signed (str, 10, G_MININT, G_MAXINT, &value, NULL))
+    {
+      write_printf (2, "tpx-test-child: not a number: %s\n", str ? str : "(missing)");
+      exit (1);
+    }
+
+  return (int) value;
+}
+
+static void G_GNUC_NORETURN
+pause_forever (void)
+{
+  for (;;)
+    pause ();
+}
+
+static int
+echo_mode (int argc, char **argv)
+{
+  copy_fd (0, 1);
+  return 0;
+}
+
+static int
+echo_stderr_mode (int argc, char **argv)
+{
+  copy_fd (0, 2);
+  return 0;
+}
+
+static int
+cat_fd_mode (int argc, char **argv)
+{
+  int in_fd = parse_int (argv[2]);
+  int out_fd = parse_int (argv[3]);
+
+  copy_fd (in_fd, out_fd);
+  return 0;
+}
+
+static int
+write_out_mode (int argc, char **argv)
+{
+  write_str (1, argc > 2 ? argv[2] : "");
+  return 0;
+}
+
+static int
+write_err_mode (int argc, char **argv)
+{
+  write_str (2, argc > 2 ? argv[2] : "");
+  return 0;
+}
+
+static int
+write_both_mode (int argc, char **argv)
+{
+  write_str (1, "out");
+  write_str (2, "err");
+  return 0;
+}
+
+static int
+exit_mode (int argc, char **argv)
+{
+  return parse_int (argv[2]);
+}
+
+static int
+kill_self_mode (int argc, char **argv)
+{
+  int signum = parse_int (argv[2]);
+  sigset_t set;
+
+  signal (signum, SIG_DFL);
+  sigemptyset (&set);
+  sigaddset (&set, signum);
+  sigprocmask (SIG_UNBLOCK, &set, NULL);
+  raise (signum);
+
+  /* Only reached for a signal whose default action is not to terminate. */
+  return 1;
+}
+
+static int
+abort_mode (int argc, char **argv)
+{
+  abort ();
+}
+
+static int
+env_mode (int argc, char **argv)
+{
+  for (char **e = environ; e != NULL && *e != NULL; e++)
+    write_printf (1, "%s\n", *e);
+  return 0;
+}
+
+static int
+cwd_mode (int argc, char **argv)
+{
+  g_autofree char *cwd = g_get_current_dir ();
+
+  write_printf (1, "%s\n", cwd);
+  return 0;
+}
+
+static int
+argv_mode (int argc, char **argv)
+{
+  for (int i = 0; i < argc; i++)
+    write_printf (1, "%s\n", argv[i]);
+  return 0;
+}
+
+static int
+compare_ints_cb (gconstpointer a,
+                 gconstpointer b)
+{
+  int x = *(const int *) a;
+  int y = *(const int *) b;
+
+  return (x > y) - (x < y);
+}
+
+static int
+fds_mode (int argc, char **argv)
+{
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  GString *out;
+  DIR *dir;
+  struct dirent *entry;
+
+  /* Collect first, print afterwards: the listing fd must be gone before
+   * anything is written, and must not be reported. */
+  dir = opendir ("/proc/self/fd");
+  if (dir == NULL)
+    {
+      write_printf (2, "tpx-test-child: /proc/self/fd: %s\n", g_strerror (errno));
+      return 1;
+    }
+  while ((entry = readdir (dir)) != NULL)
+    {
+      gint64 number;
+      int fd;
+
+      if (!g_ascii_string_to_signed (entry->d_name, 10, 0, G_MAXINT, &number, NULL))
+        continue;
+      fd = (int) number;
+      if (fd == dirfd (dir))
+        continue;
+      g_array_append_val (fds, fd);
+    }
+  closedir (dir);
+
+  g_array_sort (fds, compare_ints_cb);
+
+  out = g_string_new (NULL);
+  for (guint i = 0; i < fds->len; i++)
+    {
+      int fd = g_array_index (fds, int, i);
+      int flags = fcntl (fd, F_GETFL);
+
+      if (flags < 0)
+        continue;
+      g_string_append_printf (out, "%d %s\n", fd,
+                              (flags & O_NONBLOCK) ? "nonblocking" : "blocking");
+    }
+  write_all (1, out->str, out->len);
+  g_string_free (out, TRUE);
+
+  return 0;
+}
+
+static int
+signals_mode (int argc, char **argv)
+{
+  sigset_t mask;
+  int n_blocked = 0;
+  int n_ignored = 0;
+
+  sigprocmask (SIG_BLOCK, NULL, &mask);
+
+  for (int signum = 1; signum < NSIG; signum++)
+    {
+      struct sigaction action;
+
+      if (sigismember (&mask, signum) == 1)
+        n_blocked++;
+      if (sigaction (signum, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
+        n_ignored++;
+    }
+
+  write_printf (1, "mask %d\nignored %d\n", n_blocked, n_ignored);
+  return 0;
+}
+
+static int
+big_mode (int argc, char **argv)
+{
+  static char buffer[COPY_BUFFER_SIZE];
+  gint64 remaining;
+
+  if (argc < 3 || !g_ascii_string_to_signed (argv[2], 10, 0, G_MAXINT64, &remaining, NULL))
+    {
+      write_str (2, "tpx-test-child: big needs a byte count\n");
+      return 1;
+    }
+
+  for (size_t i = 0; i < sizeof buffer; i++)
+    buffer[i] = (char) ('0' + i % 10);
+
+  while (remaining > 0)
+    {
+      /* Whole periods only, so that every chunk starts again at '0'. */
+      size_t chunk = (size_t) MIN (remaining, (gint64) (sizeof buffer - sizeof buffer % 10));
+
+      write_all (1, buffer, chunk);
+      remaining -= (gint64) chunk;
+    }
+
+  return 0;
+}
+
+static int
+wait_stdin_mode (int argc, char **argv)
+{
+  copy_fd (0, -1);
+  return 0;
+}
+
+static int
+close_stdin_wait_mode (int argc, char **argv)
+{
+  struct pollfd pfd = { .fd = 1, .events = 0 };
+
+  close (0);
+  write_str (1, "closed\n");
+
+  /* With no events asked for, poll() still wakes up on POLLERR/POLLHUP,
+   * which is what a pipe's write end reports once its reader is gone.
+   * Otherwise this waits for a signal (SIGTERM ends it). */
+  for (;;)
+    {
+      int r = poll (&pfd, 1, -1);
+
+      if (r > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0)
+        return 0;
+      if (r < 0 && errno != EINTR)
+        pause_forever ();
+    }
+}
+
+static int
+sleep_forever_mode (int argc, char **argv)
+{
+  write_str (1, "ready\n");
+  pause_forever ();
+}
+
+static int
+ignore_term_mode (int argc, char **argv)
+{
+  signal (SIGTERM, SIG_IGN);
+  write_str (1, "ready\n");
+  pause_forever ();
+}
+
+static int
+grandchild_mode (int argc, char **argv)
+{
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    {
+      write_printf (2, "tpx-test-child: fork: %s\n", g_strerror (errno));
+      return 1;
+    }
+
+  if (pid == 0)
+    {
+      /* The grandchild: keeps stdout open until stdin reaches end of file. */
+      copy_fd (0, -1);
+      write_str (1, "grandchild\n");
+      _exit (0);
+    }
+
+  return 0;
+}
+
+static int
+count_stdin_mode (int argc, char **argv)
+{
+  gint64 total = copy_fd (0, -1);
+
+  write_printf (1, "%" G_GINT64_FORMAT "\n", total);
+  return 0;
+}
+
+static void
+print_window_size (void)
+{
+  struct winsize size = { 0 };
+
+  if (ioctl (0, TIOCGWINSZ, &size) < 0)
+    write_str (1, "size -1 -1\n");
+  else
+    write_printf (1, "size %u %u\n", (unsigned) size.ws_row, (unsigned) size.ws_col);
+}
+
+static int
+pty_info_mode (int argc, char **argv)
+{
+  sigset_t winch;
+  int received = 0;
+
+  /* Block SIGWINCH before reporting anything, so that a resize the parent
+   * makes in reaction to our output cannot be missed. */
+  sigemptyset (&winch);
+  sigaddset (&winch, SIGWINCH);
+  sigprocmask (SIG_BLOCK, &winch, NULL);
+
+  write_printf (1, "tty0 %d tty1 %d tty2 %d\n", isatty (0), isatty (1), isatty (2));
+  write_printf (1, "leader %d\n", getsid (0) == getpid ());
+  write_printf (1, "ctty %d\n", tcgetpgrp (0) == getpgrp ());
+  print_window_size ();
+
+  while (sigwait (&winch, &received) != 0 || received != SIGWINCH)
+    ;
+  print_window_size ();
+
+  return 0;
+}
+
+static int
+id_mode (int argc, char **argv)
+{
+  write_printf (1, "uid %u gid %u groups %d\n",
+                (unsigned) getuid (), (unsigned) getgid (), getgroups (0, NULL));
+  return 0;
+}
+
+static int
+pgrp_mode (int argc, char **argv)
+{
+  write_printf (1, "pid %d pgid %d sid %d\n",
+                (int) getpid (), (int) getpgrp (), (int) getsid (0));
+  return 0;
+}
+
+typedef struct {
+  const char *name;
+  int         n_args;
+  int       (*func) (int argc, char **argv);
+} Mode;
+
+static const Mode modes[] = {
+  { "echo",             0, echo_mode },
+  { "echo-stderr",      0, echo_stderr_mode },
+  { "cat-fd",           2, cat_fd_mode },
+  { "write-out",        1, write_out_mode },
+  { "write-err",        1, write_err_mode },
+  { "write-both",       0, write_both_mode },
+  { "exit",             1, exit_mode },
+  { "kill-self",        1, kill_self_mode },
+  { "abort",            0, abort_mode },
+  { "env",              0, env_mode },
+  { "cwd",              0, cwd_mode },
+  { "argv",             0, argv_mode },
+  { "fds",              0, fds_mode },
+  { "signals",          0, signals_mode },
+  { "big",              1, big_mode },
+  { "wait-stdin",       0, wait_stdin_mode },
+  { "close-stdin-wait", 0, close_stdin_wait_mode },
+  { "sleep-forever",    0, sleep_forever_mode },
+  { "ignore-term",      0, ignore_term_mode },
+  { "grandchild",       0, grandchild_mode },
+  { "count-stdin",      0, count_stdin_mode },
+  { "pty-info",         0, pty_info_mode },
+  { "id",               0, id_mode },
+  { "pgrp",             0, pgrp_mode },
+};
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (argc < 2)
+    {
+      write_str (2, "usage: tpx-test-child MODE [ARGS...]\n");
+      return 1;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      if (strcmp (argv[1], modes[i].name) != 0)
+        continue;
+      if (argc < 2 + modes[i].n_args)
+        {
+          write_printf (2, "tpx-test-child: %s needs %d argument(s)\n",
+                        modes[i].name, modes[i].n_args);
+          return 1;
+        }
+      return modes[i].func (argc, argv);
+    }
+
+  write_printf (2, "tpx-test-child: unknown mode %s\n", argv[1]);
+  return 1;
+}
