@@ -140,6 +140,10 @@ tpx_loop_ref_for_context (GMainContext *context)
   loop->source = g_source_new (&loop_source_funcs, sizeof (LoopSource));
   ((LoopSource *) loop->source)->loop = loop;
   g_source_set_static_name (loop->source, "[tpx] child fds");
+  /* Dispatch is re-entrant (removed watches are freed only when the
+   * outermost dispatch ends), and without this GLib blocks and unblocks
+   * the source around every dispatch, at the cost of a wake-up each time. */
+  g_source_set_can_recurse (loop->source, TRUE);
   g_source_add_unix_fd (loop->source, loop->epfd, G_IO_IN);
   g_source_attach (loop->source, context);
 

@@ -10,4 +10,9 @@ G_BEGIN_DECLS
 void tpx_process_protocol_set_transport (TpxProcessProtocol  *self,
                                          TpxProcessTransport *transport);
 
+/* FALSE when the protocol's class ignores data (no override of
+ * child_data_received, out_received or err_received): reads may then skip
+ * building GBytes when no signal handler listens either. */
+gboolean tpx_process_protocol_wants_data (TpxProcessProtocol *self);
+
 G_END_DECLS

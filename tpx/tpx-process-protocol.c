@@ -182,6 +182,16 @@ tpx_process_protocol_set_transport (TpxProcessProtocol  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSPORT]);
 }
 
+gboolean
+tpx_process_protocol_wants_data (TpxProcessProtocol *self)
+{
+  TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self);
+
+  return klass->child_data_received != tpx_process_protocol_real_child_data_received ||
+         klass->out_received != tpx_process_protocol_real_data ||
+         klass->err_received != tpx_process_protocol_real_data;
+}
+
 /**
  * tpx_process_protocol_new:
  *

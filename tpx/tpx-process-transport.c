@@ -62,6 +62,7 @@
 #define READ_SIZE      (64 * 1024)
 #define BIG_PIPE_SIZE  (1024 * 1024)
 #define READS_PER_WAKE 4
+#define SMALL_READ     (4 * 1024)
 #define MAX_IOV        64
 
 typedef struct
@@ -80,6 +81,7 @@ typedef struct
   guint                lost : 1;         /* child-connection-lost emitted */
   guint                want_out : 1;     /* watching for EPOLLOUT */
   guint                grown : 1;        /* tried to enlarge the pipe */
+  guint                bulk : 1;         /* the last read was large */
 } Pipe;
 
 struct _TpxProcessTransport
@@ -101,6 +103,7 @@ struct _TpxProcessTransport
 
   guint               is_pty : 1;
   guint               own_group : 1;
+  guint               protocol_wants_data : 1;
   guint               paused : 1;
   guint               ended : 1;
 };
@@ -396,13 +399,37 @@ pipe_grow (Pipe *pipe)
     pipe->read_size = MAX (pipe->read_size, (gsize) size);
 }
 
-/* One read; FALSE when the pipe is drained for now (or gone). */
+static GPrivate scratch_key = G_PRIVATE_INIT (g_free);
+
+static guint8 *
+get_scratch_buffer (void)
+{
+  guint8 *scratch = g_private_get (&scratch_key);
+
+  if (scratch == NULL)
+    {
+      scratch = g_malloc (READ_SIZE);
+      g_private_set (&scratch_key, scratch);
+    }
+
+  return scratch;
+}
+
+/* One read; FALSE when the pipe is drained for now (or gone).
+ *
+ * A busy pipe is read straight into the buffer its GBytes will own, so
+ * bulk data is never copied. A trickle (or data nobody listens to) is read
+ * into a per-thread scratch buffer, and only the few bytes that came are
+ * copied out: no 64 KiB allocation for a 64-byte message. */
 static gboolean
 read_once (Pipe *pipe)
 {
   TpxProcessTransport *self = pipe->self;
-  gsize size = pipe->read_size;
-  guint8 *buffer = g_malloc (size);
+  gboolean wanted = self->protocol_wants_data ||
+                    g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE);
+  gboolean direct = wanted && pipe->bulk;
+  gsize size = direct ? pipe->read_size : READ_SIZE;
+  guint8 *buffer = direct ? g_malloc (size) : get_scratch_buffer ();
   gssize n;
 
   do
@@ -411,13 +438,22 @@ read_once (Pipe *pipe)
 
   if (n > 0)
     {
-      /* Shrinking in place: the bytes are handed out without a copy. */
-      g_autoptr(GBytes) bytes = g_bytes_new_take ((gsize) n < size ? g_realloc (buffer, n) : buffer, n);
+      pipe->bulk = n >= SMALL_READ;
 
-      if (g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE))
-        g_signal_emit (self, signals[CHILD_DATA], 0, pipe->child_fd, bytes);
-      if (self->protocol != NULL)
-        TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_data_received (self->protocol, pipe->child_fd, bytes);
+      if (wanted)
+        {
+          g_autoptr(GBytes) bytes = NULL;
+
+          if (direct)
+            bytes = g_bytes_new_take ((gsize) n < size ? g_realloc (buffer, n) : buffer, n);
+          else
+            bytes = g_bytes_new (buffer, n);
+
+          if (g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE))
+            g_signal_emit (self, signals[CHILD_DATA], 0, pipe->child_fd, bytes);
+          if (self->protocol != NULL)
+            TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_data_received (self->protocol, pipe->child_fd, bytes);
+        }
 
       if ((gsize) n < size)
         return FALSE;
@@ -426,7 +462,8 @@ read_once (Pipe *pipe)
       return TRUE;
     }
 
-  g_free (buffer);
+  if (direct)
+    g_free (buffer);
 
   if (n < 0 && errno == EAGAIN)
     return FALSE;
@@ -872,6 +909,7 @@ tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
 
   if (self->protocol != NULL)
     {
+      self->protocol_wants_data = tpx_process_protocol_wants_data (self->protocol);
       tpx_process_protocol_set_transport (self->protocol, self);
       TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->connection_made (self->protocol, self);
     }

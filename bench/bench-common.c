@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "bench-common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+char *bench_empty_environ[] = { NULL };
+
+static unsigned char *chunk;
+
+static void
+usage (void)
+{
+  fprintf (stderr,
+           "usage: bench-COLUMN W1|W1h|W2|W3|W4[s|d]|W5|W6|W6e [--n N] [--bytes B]\n"
+           "       [--heap-mib M] [--seconds S] [--sleep-ms MS] [--pin-parent CPU]\n"
+           "       [--pin-child CPU] [--socketpair] [--pipe-size B] [--close-fds] [--child PATH]\n");
+  exit (2);
+}
+
+static void
+set_defaults (BenchOptions *opts)
+{
+  opts->n = 2000;
+  opts->bytes = 1LL << 30;
+  opts->heap_mib = 0;
+  opts->seconds = 20.0;
+  opts->sleep_ms = 1000;
+  opts->pin_parent = -1;
+  opts->pin_child = -1;
+  opts->pipe_size = 1024 * 1024;
+
+  switch (opts->workload)
+    {
+    case BENCH_W1H:
+      opts->heap_mib = 2048;
+      opts->seconds = 10.0;
+      break;
+    case BENCH_W4:
+      opts->n = 100000;
+      break;
+    case BENCH_W5:
+    case BENCH_W6:
+      opts->n = 1000;
+      opts->seconds = 1.0;
+      break;
+    case BENCH_W6E:
+      opts->seconds = 1.0;
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+find_child (BenchOptions *opts)
+{
+  char self[4096];
+  ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
+
+  if (len < 0)
+    bench_fail ("readlink /proc/self/exe: %s", strerror (errno));
+  self[len] = '\0';
+  snprintf (opts->child, sizeof opts->child, "%s/bench-child", dirname (self));
+}
+
+void
+bench_parse_options (int            argc,
+                     char         **argv,
+                     BenchOptions  *opts)
+{
+  const char *name;
+
+  memset (opts, 0, sizeof *opts);
+  if (argc < 2)
+    usage ();
+
+  name = argv[1];
+  opts->workload_name = name;
+  if (strcmp (name, "W1") == 0)
+    opts->workload = BENCH_W1;
+  else if (strcmp (name, "W1h") == 0)
+    opts->workload = BENCH_W1H;
+  else if (strcmp (name, "W2") == 0)
+    opts->workload = BENCH_W2;
+  else if (strcmp (name, "W3") == 0)
+    opts->workload = BENCH_W3;
+  else if (strncmp (name, "W4", 2) == 0)
+    opts->workload = BENCH_W4;
+  else if (strcmp (name, "W5") == 0)
+    opts->workload = BENCH_W5;
+  else if (strcmp (name, "W6") == 0)
+    opts->workload = BENCH_W6;
+  else if (strcmp (name, "W6e") == 0)
+    opts->workload = BENCH_W6E;
+  else
+    usage ();
+
+  set_defaults (opts);
+  find_child (opts);
+
+  for (int i = 2; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+
+      if (strcmp (arg, "--socketpair") == 0)
+        {
+          opts->socketpair = 1;
+          continue;
+        }
+      if (strcmp (arg, "--close-fds") == 0)
+        {
+          opts->close_fds = 1;
+          continue;
+        }
+      if (value == NULL)
+        usage ();
+      i++;
+
+      if (strcmp (arg, "--n") == 0)
+        opts->n = atol (value);
+      else if (strcmp (arg, "--bytes") == 0)
+        opts->bytes = atoll (value);
+      else if (strcmp (arg, "--heap-mib") == 0)
+        opts->heap_mib = atol (value);
+      else if (strcmp (arg, "--seconds") == 0)
+        opts->seconds = atof (value);
+      else if (strcmp (arg, "--sleep-ms") == 0)
+        opts->sleep_ms = atol (value);
+      else if (strcmp (arg, "--pipe-size") == 0)
+        opts->pipe_size = atoi (value);
+      else if (strcmp (arg, "--pin-parent") == 0)
+        opts->pin_parent = atoi (value);
+      else if (strcmp (arg, "--pin-child") == 0)
+        opts->pin_child = atoi (value);
+      else if (strcmp (arg, "--child") == 0)
+        snprintf (opts->child, sizeof opts->child, "%s", value);
+      else
+        usage ();
+    }
+
+  if (opts->n <= 0 || opts->bytes <= 0 || opts->seconds <= 0)
+    usage ();
+
+  /* Pin before anything (GLib's worker thread, libuv's threads) starts, so
+   * that every thread of the parent inherits the mask. */
+  bench_pin_self (opts->pin_parent);
+  bench_raise_nofile ();
+}
+
+char **
+bench_child_argv (const BenchOptions *opts)
+{
+  static char arg1[64];
+  static char *argv[4];
+
+  argv[0] = (char *) opts->child;
+  argv[1] = NULL;
+  argv[2] = NULL;
+  argv[3] = NULL;
+
+  switch (opts->workload)
+    {
+    case BENCH_W1:
+    case BENCH_W1H:
+      argv[0] = (char *) "/bin/true";
+      break;
+    case BENCH_W2:
+      argv[1] = (char *) "source";
+      snprintf (arg1, sizeof arg1, "%lld", opts->bytes);
+      argv[2] = arg1;
+      break;
+    case BENCH_W3:
+      argv[1] = (char *) "sink";
+      break;
+    case BENCH_W4:
+      argv[1] = (char *) "pong";
+      snprintf (arg1, sizeof arg1, "%d", opts->pin_child);
+      argv[2] = arg1;
+      break;
+    case BENCH_W5:
+      argv[1] = (char *) "sleep";
+      snprintf (arg1, sizeof arg1, "%ld", opts->sleep_ms);
+      argv[2] = arg1;
+      break;
+    case BENCH_W6:
+    case BENCH_W6E:
+      argv[1] = (char *) "idle";
+      break;
+    }
+
+  return argv;
+}
+
+double
+bench_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double
+bench_cpu_seconds (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
+         + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+long
+bench_rss_bytes (void)
+{
+  long size = 0, resident = 0;
+  FILE *f = fopen ("/proc/self/statm", "r");
+
+  if (f == NULL)
+    bench_fail ("/proc/self/statm: %s", strerror (errno));
+  if (fscanf (f, "%ld %ld", &size, &resident) != 2)
+    bench_fail ("cannot parse /proc/self/statm");
+  fclose (f);
+
+  return resident * sysconf (_SC_PAGESIZE);
+}
+
+void
+bench_touch_heap (long mib)
+{
+  size_t len = (size_t) mib << 20;
+  long page = sysconf (_SC_PAGESIZE);
+  unsigned char *heap;
+
+  if (mib <= 0)
+    return;
+
+  /* An ordinary program's heap lives in small pages; keep transparent huge
+   * pages out so that the page tables fork() copies are the usual size. */
+  heap = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (heap == MAP_FAILED)
+    bench_fail ("cannot map a %ld MiB heap: %s", mib, strerror (errno));
+  madvise (heap, len, MADV_NOHUGEPAGE);
+  for (size_t off = 0; off < len; off += page)
+    heap[off] = (unsigned char) off | 1;
+  /* Deliberately never unmapped: it is the parent's heap for the run. */
+}
+
+void
+bench_pin_self (int cpu)
+{
+  cpu_set_t set;
+
+  if (cpu < 0)
+    return;
+  CPU_ZERO (&set);
+  CPU_SET (cpu, &set);
+  if (sched_setaffinity (0, sizeof set, &set) != 0)
+    bench_fail ("cannot pin to CPU %d: %s", cpu, strerror (errno));
+}
+
+void
+bench_raise_nofile (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+    {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &rl);
+    }
+}
+
+void
+bench_set_nonblocking (int fd)
+{
+  int flags = fcntl (fd, F_GETFL);
+
+  if (flags < 0 || fcntl (fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    bench_fail ("fcntl O_NONBLOCK: %s", strerror (errno));
+}
+
+void
+bench_report (const char *key,
+              double      value,
+              const char *unit)
+{
+  printf ("RESULT %s %.6g %s\n", key, value, unit);
+  fflush (stdout);
+}
+
+void
+bench_report_w5 (const BenchOptions *opts,
+                 double              wall,
+                 double              cpu,
+                 long                rss_delta)
+{
+  /* A page is the smallest growth /proc can show. */
+  double mib = (rss_delta > 4096 ? rss_delta : 4096) / 1048576.0;
+
+  printf ("# %ld children: wall %.3f s, parent CPU %.3f s, RSS +%ld KiB (%.2f KiB/child)\n",
+          opts->n, wall, cpu, rss_delta / 1024, rss_delta / 1024.0 / opts->n);
+  bench_report ("W5", opts->n / wall, "children/s");
+  bench_report ("W5cpu", opts->n / (cpu > 1e-6 ? cpu : 1e-6), "children/cpu-s");
+  bench_report ("W5mem", opts->n / mib, "children/MiB");
+}
+
+void
+bench_fail (const char *format,
+            ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  fputs ("bench: ", stderr);
+  vfprintf (stderr, format, args);
+  fputc ('\n', stderr);
+  va_end (args);
+  exit (1);
+}
+
+long long
+bench_parse_count (const char *text,
+                   size_t      len)
+{
+  long long value = 0;
+  size_t i = 0;
+
+  if (len == 0)
+    return -1;
+  for (; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+    value = value * 10 + (text[i] - '0');
+  if (i == 0 || i + 1 != len || text[i] != '\n')
+    return -1;
+
+  return value;
+}
+
+const unsigned char *
+bench_chunk (void)
+{
+  if (chunk == NULL)
+    {
+      chunk = malloc (BENCH_CHUNK);
+      if (chunk == NULL)
+        bench_fail ("out of memory");
+      for (size_t i = 0; i < BENCH_CHUNK; i++)
+        chunk[i] = "0123456789"[i % 10];
+    }
+
+  return chunk;
+}

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The "tpx" column, through the public API only: one TpxProcessLauncher
+ * (default map {0: w, 1: r, 2: r}, empty environment), the transport's
+ * child-data, write-drained and process-ended signals, and
+ * tpx_process_transport_write*() / close_stdin(). Handlers are connected
+ * only where a workload needs the data, as a program would.
+ */
+#include "bench-common.h"
+
+#include <string.h>
+#include <tpx/tpx.h>
+
+typedef struct
+{
+  TpxProcessTransport *transport;
+  gboolean             ended;
+  long long            out_bytes;
+  char                 out_text[64];
+  long long            to_write;    /* W3: bytes not queued yet */
+} Child;
+
+typedef struct
+{
+  const BenchOptions *opts;
+  TpxProcessLauncher *launcher;
+  GPtrArray          *children;
+  GBytes             *chunk;        /* W3: the 1 MiB chunk, never copied */
+  long                remaining;
+  long                rounds;       /* W4 */
+  double              end;          /* W4: when the last reply arrived */
+} Bench;
+
+static Bench bench;
+
+static void
+child_free (gpointer data)
+{
+  Child *child = data;
+
+  g_clear_object (&child->transport);
+  g_free (child);
+}
+
+static void
+process_ended_cb (TpxProcessTransport *transport,
+                  TpxProcessStatus    *status,
+                  gpointer             user_data)
+{
+  Child *child = user_data;
+
+  if (!tpx_process_status_is_success (status))
+    bench_fail ("child failed (wait status %d)", tpx_process_status_get_raw_status (status));
+  if (child->ended)
+    bench_fail ("process-ended emitted twice");
+  child->ended = TRUE;
+  bench.remaining--;
+}
+
+static void
+send_ping (Child *child)
+{
+  tpx_process_transport_write (child->transport, bench_chunk (), BENCH_PING);
+}
+
+static void
+child_data_cb (TpxProcessTransport *transport,
+               int                  child_fd,
+               GBytes              *data,
+               gpointer             user_data)
+{
+  Child *child = user_data;
+  gsize len = g_bytes_get_size (data);
+  long rounds_done;
+
+  if (child_fd != 1)
+    return;
+
+  if (bench.opts->workload == BENCH_W3 && child->out_bytes + len < sizeof child->out_text)
+    memcpy (child->out_text + child->out_bytes, g_bytes_get_data (data, NULL), len);
+  child->out_bytes += len;
+  if (bench.opts->workload != BENCH_W4)
+    return;
+
+  rounds_done = child->out_bytes / BENCH_PING;
+  if (child->out_bytes % BENCH_PING != 0 || rounds_done == bench.rounds)
+    return;
+  bench.rounds = rounds_done;
+  if (bench.rounds == bench.opts->n)
+    {
+      bench.end = bench_now ();
+      tpx_process_transport_close_stdin (transport);
+      return;
+    }
+  send_ping (child);
+}
+
+/* W3: queue chunks (references, not copies) until BENCH_WINDOW chunks wait
+ * in the transport. write-drained only follows data that had to be queued:
+ * a chunk the pipe took at once leaves nothing to drain, so the producer
+ * keeps going until the queue holds something. */
+static void
+fill_window (Child *child)
+{
+  while (child->to_write > 0 &&
+         tpx_process_transport_get_write_buffer_size (child->transport, 0) < BENCH_WINDOW * BENCH_CHUNK)
+    {
+      if (child->to_write >= BENCH_CHUNK)
+        tpx_process_transport_write_bytes (child->transport, bench.chunk);
+      else
+        {
+          g_autoptr(GBytes) tail = g_bytes_new_from_bytes (bench.chunk, 0, child->to_write);
+
+          tpx_process_transport_write_bytes (child->transport, tail);
+        }
+      child->to_write -= MIN (child->to_write, BENCH_CHUNK);
+    }
+  if (child->to_write == 0)
+    tpx_process_transport_close_stdin (child->transport);
+}
+
+static void
+write_drained_cb (TpxProcessTransport *transport,
+                  int                  child_fd,
+                  gpointer             user_data)
+{
+  Child *child = user_data;
+
+  if (child_fd == 0 && child->to_write > 0)
+    fill_window (child);
+}
+
+static Child *
+spawn_child (char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  Child *child = g_new0 (Child, 1);
+
+  child->transport = tpx_process_launcher_spawn (bench.launcher, NULL, argv[0],
+                                                 (const char * const *) argv, &error);
+  if (child->transport == NULL)
+    bench_fail ("spawn: %s", error->message);
+  g_signal_connect (child->transport, "process-ended", G_CALLBACK (process_ended_cb), child);
+  switch (bench.opts->workload)
+    {
+    case BENCH_W3:
+      g_signal_connect (child->transport, "write-drained", G_CALLBACK (write_drained_cb), child);
+      G_GNUC_FALLTHROUGH;
+    case BENCH_W2:
+    case BENCH_W4:
+      g_signal_connect (child->transport, "child-data", G_CALLBACK (child_data_cb), child);
+      break;
+    default:
+      break;
+    }
+  bench.remaining++;
+  g_ptr_array_add (bench.children, child);
+
+  return child;
+}
+
+static void
+run_until_all_ended (void)
+{
+  while (bench.remaining > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_ptr_array_set_size (bench.children, 0);
+}
+
+static void
+run_w1 (const BenchOptions *opts)
+{
+  char **argv = bench_child_argv (opts);
+  double start, elapsed;
+  long done = 0;
+
+  bench_touch_heap (opts->heap_mib);
+
+  start = bench_now ();
+  do
+    {
+      Child *child = spawn_child (argv);
+
+      tpx_process_transport_close_stdin (child->transport);
+      run_until_all_ended ();
+      done++;
+      elapsed = bench_now () - start;
+    }
+  while (done < opts->n && elapsed < opts->seconds);
+
+  bench_report (opts->workload_name, done / elapsed, "spawn/s");
+}
+
+static void
+run_w2 (const BenchOptions *opts)
+{
+  double start = bench_now ();
+  Child *child = spawn_child (bench_child_argv (opts));
+
+  tpx_process_transport_close_stdin (child->transport);
+  while (!child->ended)
+    g_main_context_iteration (NULL, TRUE);
+  if (child->out_bytes != opts->bytes)
+    bench_fail ("read %lld bytes, expected %lld", child->out_bytes, opts->bytes);
+  run_until_all_ended ();
+  bench_report (opts->workload_name, opts->bytes / (bench_now () - start) / 1e6, "MB/s");
+}
+
+static void
+run_w3 (const BenchOptions *opts)
+{
+  double start = bench_now ();
+  Child *child = spawn_child (bench_child_argv (opts));
+
+  child->to_write = opts->bytes;
+  fill_window (child);
+  while (!child->ended)
+    g_main_context_iteration (NULL, TRUE);
+  if (bench_parse_count (child->out_text, child->out_bytes) != opts->bytes)
+    bench_fail ("the child counted %.*s, expected %lld",
+                (int) child->out_bytes, child->out_text, opts->bytes);
+  run_until_all_ended ();
+  bench_report (opts->workload_name, opts->bytes / (bench_now () - start) / 1e6, "MB/s");
+}
+
+static void
+run_w4 (const BenchOptions *opts)
+{
+  Child *child = spawn_child (bench_child_argv (opts));
+  double start = bench_now ();
+
+  send_ping (child);
+  while (!child->ended)
+    g_main_context_iteration (NULL, TRUE);
+  if (bench.rounds != opts->n || child->out_bytes != opts->n * BENCH_PING)
+    bench_fail ("got %lld bytes back, expected %ld", child->out_bytes, opts->n * BENCH_PING);
+  run_until_all_ended ();
+  bench_report (opts->workload_name, opts->n / (bench.end - start), "round-trips/s");
+}
+
+static void
+run_w5 (const BenchOptions *opts)
+{
+  char **argv = bench_child_argv (opts);
+  double start, cpu;
+  long rss;
+
+  rss = bench_rss_bytes ();
+  cpu = bench_cpu_seconds ();
+  start = bench_now ();
+  for (long i = 0; i < opts->n; i++)
+    tpx_process_transport_close_stdin (spawn_child (argv)->transport);
+  rss = bench_rss_bytes () - rss;
+  run_until_all_ended ();
+
+  bench_report_w5 (opts, bench_now () - start, bench_cpu_seconds () - cpu, rss);
+}
+
+static void
+run_w6 (const BenchOptions *opts)
+{
+  char **argv = bench_child_argv (opts);
+  long iterations = 0;
+  double start, elapsed;
+
+  for (long i = 0; i < opts->n; i++)
+    spawn_child (argv);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  start = bench_now ();
+  do
+    {
+      for (int i = 0; i < 256; i++)
+        g_main_context_iteration (NULL, FALSE);
+      iterations += 256;
+      elapsed = bench_now () - start;
+    }
+  while (elapsed < opts->seconds);
+
+  if (bench.remaining != opts->n)
+    bench_fail ("an idle child ended early");
+  for (guint i = 0; i < bench.children->len; i++)
+    {
+      Child *child = g_ptr_array_index (bench.children, i);
+
+      tpx_process_transport_close_stdin (child->transport);
+    }
+  run_until_all_ended ();
+
+  bench_report (opts->workload_name, iterations / elapsed, "iterations/s");
+}
+
+int
+main (int argc, char **argv)
+{
+  BenchOptions opts;
+
+  bench_parse_options (argc, argv, &opts);
+  bench.opts = &opts;
+  bench.children = g_ptr_array_new_with_free_func (child_free);
+  bench.launcher = tpx_process_launcher_new ();
+  bench.chunk = g_bytes_new_static (bench_chunk (), BENCH_CHUNK);
+
+  switch (opts.workload)
+    {
+    case BENCH_W1:
+    case BENCH_W1H:
+      run_w1 (&opts);
+      break;
+    case BENCH_W2:
+      run_w2 (&opts);
+      break;
+    case BENCH_W3:
+      run_w3 (&opts);
+      break;
+    case BENCH_W4:
+      run_w4 (&opts);
+      break;
+    case BENCH_W5:
+      run_w5 (&opts);
+      break;
+    case BENCH_W6:
+      run_w6 (&opts);
+      break;
+    default:
+      bench_fail ("the tpx column has no %s", opts.workload_name);
+    }
+
+  g_bytes_unref (bench.chunk);
+  g_ptr_array_unref (bench.children);
+  g_object_unref (bench.launcher);
+  return 0;
+}
