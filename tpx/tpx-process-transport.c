@@ -603,7 +603,9 @@ maybe_end (TpxProcessTransport *self)
   if (self->protocol != NULL)
     TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->process_ended (self->protocol, self->status);
 
-  /* The reference the transport held on itself while the child ran. */
+  /* Nothing is watched any more: let the context's epoll set go if this
+   * was its last child, then the reference held while the child ran. */
+  g_clear_pointer (&self->loop, tpx_loop_unref);
   g_object_unref (self);
 }
 
@@ -1265,8 +1267,9 @@ tpx_process_transport_close_stderr (TpxProcessTransport *self)
  * @self: a transport
  *
  * Closes every pipe to the child, write pipes once their queues are
- * written (Twisted's `loseConnection`), or the pseudo-terminal. The child
- * is not killed: it sees end of file, or a hang-up on a terminal.
+ * written (Twisted's `loseConnection`). A pseudo-terminal is closed at
+ * once and input still queued for it is dropped: the child gets a hang-up,
+ * and could not read it any more. The child is not killed.
  *
  * Since: 1.0
  */
@@ -1276,7 +1279,14 @@ tpx_process_transport_lose_connection (TpxProcessTransport *self)
   g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
 
   for (guint i = 0; i < self->n_pipes; i++)
-    close_pipe (&self->pipes[i]);
+    {
+      /* Closing a terminal is a hang-up: what the child did not read yet
+       * would never be read, so it is dropped rather than waited for. */
+      if (self->is_pty && self->pipes[i].fd >= 0)
+        pipe_lost_later (&self->pipes[i]);
+      else
+        close_pipe (&self->pipes[i]);
+    }
 }
 
 /**

@@ -63,7 +63,8 @@ typedef struct
   guint               n;
   int                 floor_fd;     /* above every target */
   guint               devnull_mask; /* unmapped fds among 0, 1, 2 */
-  gboolean            drop_groups;
+  gboolean            drop_groups;  /* uid or gid set: keep only the new gid */
+  gboolean            ids_change;   /* ... and they differ from the parent's */
   gid_t               group;
   unsigned int        fd_limit;     /* for the close() fallback */
 
@@ -135,6 +136,7 @@ child_main (void *data)
   guint exec_path = 0;
   int lo;
   int report_fd;
+  int groups_errno = 0;
 
   /* Keep the report fd out of the way of the fd map. */
   report_fd = fcntl (args->report_fd, F_DUPFD_CLOEXEC, args->floor_fd);
@@ -163,11 +165,18 @@ child_main (void *data)
   /* Raw system calls: glibc's set*id() would try to change the ids of the
    * parent's other threads too, since this child shares their memory. */
   if (args->drop_groups && syscall (SYS_setgroups, 1, &args->group) < 0)
-    child_fail (args, STEP_SETGROUPS);
+    groups_errno = errno;
   if (plan->set_gid && syscall (SYS_setgid, plan->gid) < 0)
     child_fail (args, STEP_SETGID);
   if (plan->set_uid && syscall (SYS_setuid, plan->uid) < 0)
     child_fail (args, STEP_SETUID);
+  /* Without the privilege to drop them, the groups may stay only if the
+   * ids did not change: never hand the parent's groups to another user. */
+  if (groups_errno != 0 && args->ids_change)
+    {
+      errno = groups_errno;
+      child_fail (args, STEP_SETGROUPS);
+    }
 
   if (plan->cwd != NULL && chdir (plan->cwd) < 0)
     child_fail (args, STEP_CHDIR);
@@ -572,7 +581,9 @@ tpx_spawn (const TpxSpawnPlan *plan,
       if (!mapped)
         args.devnull_mask |= 1u << fd;
     }
-  args.drop_groups = (plan->set_uid || plan->set_gid) && geteuid () == 0;
+  args.drop_groups = plan->set_uid || plan->set_gid;
+  args.ids_change = (plan->set_uid && plan->uid != getuid ()) ||
+                    (plan->set_gid && plan->gid != getgid ());
   args.group = plan->set_gid ? plan->gid : getegid ();
   args.fd_limit = getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY ?
                   (unsigned int) limit.rlim_cur : 65536;
