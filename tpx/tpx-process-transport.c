@@ -312,6 +312,8 @@ pipe_flush (Pipe *pipe)
     {
       struct iovec iov[MAX_IOV];
       int n_iov = 0;
+      gsize wanted = 0;
+      gboolean full;
       gssize n;
 
       for (GList *l = pipe->queue.head; l != NULL && n_iov < MAX_IOV; l = l->next)
@@ -322,6 +324,7 @@ pipe_flush (Pipe *pipe)
 
           iov[n_iov].iov_base = (guint8 *) data + skip;
           iov[n_iov].iov_len = size - skip;
+          wanted += size - skip;
           n_iov++;
         }
 
@@ -335,6 +338,8 @@ pipe_flush (Pipe *pipe)
           return FALSE;
         }
 
+      /* A short write means the pipe is full: no need to hear EAGAIN say so. */
+      full = (gsize) n < wanted;
       pipe->queued -= n;
       while (n > 0)
         {
@@ -349,6 +354,8 @@ pipe_flush (Pipe *pipe)
           g_bytes_unref (g_queue_pop_head (&pipe->queue));
           pipe->head_offset = 0;
         }
+      if (full)
+        break;
     }
 
   pipe_watch_output (pipe, pipe->queued > 0);
