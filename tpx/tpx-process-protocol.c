@@ -128,6 +128,123 @@ tpx_process_protocol_get_property (GObject    *object,
     }
 }
 
+/**
+ * TpxProcessProtocolClass::connection_made:
+ * @self: the protocol
+ * @transport: the transport of the child that was just started
+ *
+ * The child is running. Called during [method@Tpx.ProcessLauncher.spawn],
+ * before it returns, once the transport is set: the place to write the
+ * child's first input (Twisted's `connectionMade`). The default does
+ * nothing.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::child_data_received:
+ * @self: the protocol
+ * @child_fd: the child's fd the bytes came from
+ * @data: the bytes
+ *
+ * Bytes arrived from a pipe the parent reads (Twisted's
+ * `childDataReceived`). The default calls
+ * [vfunc@Tpx.ProcessProtocol.out_received] for fd 1 and
+ * [vfunc@Tpx.ProcessProtocol.err_received] for fd 2, and ignores other
+ * fds.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::child_connection_lost:
+ * @self: the protocol
+ * @child_fd: the child's fd whose pipe closed
+ *
+ * A pipe to the child closed (Twisted's `childConnectionLost`). The
+ * default calls [vfunc@Tpx.ProcessProtocol.in_connection_lost],
+ * [vfunc@Tpx.ProcessProtocol.out_connection_lost] or
+ * [vfunc@Tpx.ProcessProtocol.err_connection_lost] for fds 0, 1 and 2, and
+ * ignores other fds.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::out_received:
+ * @self: the protocol
+ * @data: the bytes
+ *
+ * Bytes arrived from the child's standard output (Twisted's
+ * `outReceived`). The default does nothing.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::err_received:
+ * @self: the protocol
+ * @data: the bytes
+ *
+ * Bytes arrived from the child's standard error (Twisted's
+ * `errReceived`). The default does nothing.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::in_connection_lost:
+ * @self: the protocol
+ *
+ * The child's standard input closed (Twisted's `inConnectionLost`). The
+ * default does nothing.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::out_connection_lost:
+ * @self: the protocol
+ *
+ * The child's standard output closed (Twisted's `outConnectionLost`). The
+ * default does nothing.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::err_connection_lost:
+ * @self: the protocol
+ *
+ * The child's standard error closed (Twisted's `errConnectionLost`). The
+ * default does nothing.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::process_exited:
+ * @self: the protocol
+ * @status: how the child ended
+ *
+ * The child has been reaped; some pipes may still be open (Twisted's
+ * `processExited`). The default does nothing.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TpxProcessProtocolClass::process_ended:
+ * @self: the protocol
+ * @status: how the child ended
+ *
+ * The child has been reaped and every pipe is closed (Twisted's
+ * `processEnded`): always the last call, made exactly once. The default
+ * does nothing.
+ *
+ * Since: 1.0
+ */
+
 static void
 tpx_process_protocol_class_init (TpxProcessProtocolClass *klass)
 {

@@ -47,6 +47,16 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (TpxProcessStatus, tpx_process_status, G_TYPE_OBJECT)
 
+/**
+ * tpx_process_error_quark:
+ *
+ * Gets the error domain of [error@Tpx.ProcessError], also known as
+ * `TPX_PROCESS_ERROR`.
+ *
+ * Returns: the error domain
+ *
+ * Since: 1.0
+ */
 G_DEFINE_QUARK (tpx-process-error-quark, tpx_process_error)
 
 static gint64

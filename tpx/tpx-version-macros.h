@@ -23,6 +23,26 @@
 # define TPX_VERSION_MAX_ALLOWED (TPX_VERSION_1_0)
 #endif
 
+/**
+ * TPX_DEPRECATED_FOR:
+ * @f: the name of the symbol to use instead
+ *
+ * Marks a declaration as deprecated in favour of @f; the compiler warns
+ * about its use unless `TPX_DISABLE_DEPRECATION_WARNINGS` is defined.
+ *
+ * Since: 1.0
+ */
+
+/**
+ * TPX_UNAVAILABLE:
+ * @maj: the major version that introduced the symbol
+ * @min: the minor version that introduced the symbol
+ *
+ * Marks a declaration as introduced after `TPX_VERSION_MAX_ALLOWED`: the
+ * compiler warns about its use.
+ *
+ * Since: 1.0
+ */
 #ifdef TPX_DISABLE_DEPRECATION_WARNINGS
 # define TPX_DEPRECATED _TPX_EXTERN
 # define TPX_DEPRECATED_FOR(f) _TPX_EXTERN
