@@ -271,7 +271,9 @@ tpx_process_launcher_setenv (TpxProcessLauncher *self,
 
   if (!is_valid_env_name (name, strlen (name)))
     {
-      remember_invalid (self, g_strdup_printf (_("Invalid environment variable name “%s”"), name));
+      g_autofree char *display = g_utf8_make_valid (name, -1);
+
+      remember_invalid (self, g_strdup_printf (_("Invalid environment variable name “%s”"), display));
       return;
     }
 
@@ -630,9 +632,13 @@ tpx_process_launcher_set_child_fds_from_string (TpxProcessLauncher  *self,
   return TRUE;
 
 invalid:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               _("Invalid child fd map “%s”: expected entries like “0:w”, “1:r” or “3:5”, separated by commas"),
-               spec);
+  {
+    g_autofree char *display = g_utf8_make_valid (spec, -1);
+
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 _("Invalid child fd map “%s”: expected entries like “0:w”, “1:r” or “3:5”, separated by commas"),
+                 display);
+  }
   return FALSE;
 }
 
@@ -676,6 +682,7 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
                             GError             **error)
 {
   g_auto(GStrv) exec_paths = NULL;
+  g_autofree char *display = NULL;
   const char *default_argv[] = { executable, NULL };
   TpxSpawnPlan plan = { 0 };
   TpxSpawnResult result;
@@ -685,10 +692,13 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   g_return_val_if_fail (executable != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* Messages are UTF-8, whatever bytes the names hold. */
+  display = g_utf8_make_valid (executable, -1);
+
   if (self->invalid != NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Failed to spawn “%s”: %s"), executable, self->invalid);
+                   _("Failed to spawn “%s”: %s"), display, self->invalid);
       return NULL;
     }
 
@@ -698,9 +708,11 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
 
       if (eq == NULL || eq == self->env[i])
         {
+          g_autofree char *entry = g_utf8_make_valid (self->env[i], -1);
+
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        _("Failed to spawn “%s”: invalid environment entry “%s”"),
-                       executable, self->env[i]);
+                       display, entry);
           return NULL;
         }
     }
@@ -709,13 +721,13 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _("Failed to spawn “%s”: a pseudo-terminal cannot be combined with a custom fd map"),
-                   executable);
+                   display);
       return NULL;
     }
 
   exec_paths = build_exec_paths (executable, (const char * const *) self->env);
 
-  plan.executable = executable;
+  plan.executable = display;
   plan.exec_paths = exec_paths;
   plan.argv = (char * const *) (argv != NULL ? argv : default_argv);
   plan.envp = self->env;

@@ -1368,8 +1368,12 @@ signal_from_name (const char  *signal,
   int signum = parse_signal (signal);
 
   if (signum < 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 _("Unknown signal “%s”"), signal);
+    {
+      g_autofree char *display = g_utf8_make_valid (signal, -1);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Unknown signal “%s”"), display);
+    }
 
   return signum;
 }

@@ -19,7 +19,7 @@ typedef struct
 /* Everything a spawn needs, fully resolved by the launcher. */
 typedef struct
 {
-  const char       *executable;   /* as the caller gave it, for messages */
+  const char       *executable;   /* for messages: valid UTF-8 */
   char * const     *exec_paths;   /* candidates for execve(), in order */
   char * const     *argv;
   char * const     *envp;

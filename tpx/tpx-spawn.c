@@ -320,7 +320,11 @@ set_child_error (GError            **error,
       break;
 
     case STEP_CHDIR:
-      step = g_strdup_printf (_("chdir to %s"), plan->cwd);
+      {
+        g_autofree char *cwd = g_utf8_make_valid (plan->cwd, -1);
+
+        step = g_strdup_printf (_("chdir to %s"), cwd);
+      }
       break;
 
     case STEP_DEVNULL:
@@ -340,12 +344,13 @@ set_child_error (GError            **error,
     default:
       {
         const char *path = plan->exec_paths[report->path];
+        g_autofree char *display = g_utf8_make_valid (path, -1);
         struct stat st;
 
         /* execve() says EACCES for a directory; say what it is. */
         if (err == EACCES && stat (path, &st) == 0 && S_ISDIR (st.st_mode))
           err = EISDIR;
-        step = g_strdup_printf (_("execute %s"), path);
+        step = g_strdup_printf (_("execute %s"), display);
       }
       break;
     }
