@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Runs each JavaScript example of examples/ with gjs and checks what it
+// prints: the same as the C examples print (the parity of
+// tests/test-examples.c), reported as TAP.
+
+import {
+    GLib, Gio, assert, assertEqual, exampleDir, runTests, runUntil,
+} from './tpxtest.js';
+
+const EXAMPLE_TIMEOUT_MS = 20000;
+const MESSAGE = 'a passphrase travels down fd 3 and comes back up fd 4\n';
+
+// Runs examples/NAME.js to its end, without standard input; asserts it
+// exited 0 and returns [stdout, stderr].
+function runExample(name, ...args) {
+    const path = GLib.build_filenamev([exampleDir(), `${name}.js`]);
+    assert(GLib.file_test(path, GLib.FileTest.IS_REGULAR), `${path} exists`);
+    const process = Gio.Subprocess.new(['gjs', '-m', path, ...args],
+        Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE);
+    let result = null;
+    process.communicate_utf8_async(null, null, (p, res) => {
+        try {
+            result = p.communicate_utf8_finish(res);
+        } catch (e) {
+            result = e;
+        }
+    });
+    const timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, EXAMPLE_TIMEOUT_MS, () => {
+        process.force_exit();
+        return GLib.SOURCE_REMOVE;
+    });
+    try {
+        runUntil(() => result !== null, {timeoutMs: EXAMPLE_TIMEOUT_MS * 2, what: `the ${name} example`});
+    } finally {
+        GLib.source_remove(timer);
+    }
+    if (result instanceof Error)
+        throw result;
+    process.wait(null);
+    const [, out, err] = result;
+    assert(process.get_if_exited(), `${name} exited (stderr: ${err})`);
+    assertEqual(process.get_exit_status(), 0, `${name} exit status (stderr: ${err})`);
+    return [out ?? '', err ?? ''];
+}
+
+function testExampleWc() {
+    const [out, err] = runExample('wc', 'one two three\nfour five\n');
+    assertEqual(out, 'lines 2 words 5 chars 24\n');
+    assertEqual(err, '');
+}
+
+function testExampleWcDefaultText() {
+    const [out, err] = runExample('wc');
+    assertEqual(out, 'lines 2 words 9 chars 48\n');
+    assertEqual(err, '');
+}
+
+function testExampleVerbose() {
+    const expected = [
+        'connection made',
+        'in connection lost',
+        'out received: got: hello',
+        'err received: something went wrong',
+        'out connection lost',
+        'err connection lost',
+        'process exited: exit code 3',
+        'process ended: exit code 3',
+        'main loop done',
+    ];
+    const [out, err] = runExample('verbose');
+    assertEqual(err, '');
+    assert(out.endsWith('\n'), 'ends with a newline');
+    const lines = out.slice(0, -1).split('\n');
+    // The same lines, each once, in an order that timing may vary only
+    // where it is allowed to.
+    assertEqual(JSON.stringify([...lines].sort()), JSON.stringify([...expected].sort()), 'lines');
+    assertEqual(lines[0], 'connection made');
+    assertEqual(lines[lines.length - 2], 'process ended: exit code 3');
+    assertEqual(lines[lines.length - 1], 'main loop done');
+    const at = line => lines.indexOf(line);
+    assert(at('out received: got: hello') < at('out connection lost'), out);
+    assert(at('err received: something went wrong') < at('err connection lost'), out);
+    assert(at('process exited: exit code 3') < at('process ended: exit code 3'), out);
+}
+
+function testExampleGpgFds() {
+    const [out, err] = runExample('gpg-fds');
+    assertEqual(out, `sent on fd 3: ${MESSAGE}read on fd 4: ${MESSAGE}` +
+        `read on fd 1: child: copied ${MESSAGE.length} bytes from fd 3 to fd 4\nround trip ok\n`);
+    assertEqual(err, '');
+}
+
+function testExampleQuotes() {
+    const [quote] = runExample('quotes', '--quote');
+    assert(quote !== '', 'a quotation');
+    const [out, err] = runExample('quotes');
+    assertEqual(out, quote);
+    assertEqual(err, '');
+}
+
+function testExampleTrueAndFalse() {
+    const [out, err] = runExample('trueandfalse');
+    assertEqual(out, 'true exited with 0\nfalse exited with 1\n');
+    assertEqual(err, '');
+}
+
+runTests([
+    ['examples/wc', testExampleWc],
+    ['examples/wc-default-text', testExampleWcDefaultText],
+    ['examples/verbose', testExampleVerbose],
+    ['examples/gpg-fds', testExampleGpgFds],
+    ['examples/quotes', testExampleQuotes],
+    ['examples/trueandfalse', testExampleTrueAndFalse],
+]);
