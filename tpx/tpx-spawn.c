@@ -21,6 +21,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#if defined (__SANITIZE_ADDRESS__)
+# include <sanitizer/asan_interface.h>
+#endif
+
 /*
  * The spawn path. The child is created with clone(CLONE_VM | CLONE_VFORK):
  * it runs on the parent's memory, on a stack of its own, while the calling
@@ -458,6 +462,11 @@ clone_child (ChildArgs *args,
   saved_errno = errno;
 
   pthread_sigmask (SIG_SETMASK, &old, NULL);
+#if defined (__SANITIZE_ADDRESS__)
+  /* The child's frames left their redzones poisoned in the shadow memory;
+   * the next mmap() may hand out the same pages. */
+  ASAN_UNPOISON_MEMORY_REGION (stack, CHILD_STACK_SIZE);
+#endif
   munmap (stack, CHILD_STACK_SIZE);
 
   errno = saved_errno;
