@@ -47,15 +47,6 @@ skip_unless_root (void)
   return TRUE;
 }
 
-static void
-assert_exit_code (TpxProcessStatus *status,
-                  int               code)
-{
-  g_assert_nonnull (status);
-  g_assert_cmpint (tpx_process_status_get_signal (status), ==, 0);
-  g_assert_cmpint (tpx_process_status_get_exit_code (status), ==, code);
-}
-
 /* Runs @argv to its end with @launcher; returns its stdout. */
 static char *
 run_to_end (TpxProcessLauncher *launcher,
@@ -78,7 +69,7 @@ run_to_end (TpxProcessLauncher *launcher,
     g_test_message ("stdout: %s", tpx_test_recorder_text (rec, 1));
   if (rec->data[2]->len > 0)
     g_test_message ("stderr: %s", tpx_test_recorder_text (rec, 2));
-  assert_exit_code (rec->end_status, exit_code);
+  tpx_test_assert_exited (rec->end_status, exit_code);
   out = g_strdup (tpx_test_recorder_text (rec, 1));
 
   g_clear_pointer (&rec, tpx_test_recorder_free);
@@ -398,7 +389,7 @@ test_switch_with_pty (void)
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
   g_assert_true (resizer.resized);
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==,
                    "tty0 1 tty1 1 tty2 1\r\n"
                    "leader 1\r\n"

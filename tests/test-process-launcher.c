@@ -16,53 +16,11 @@
 #define MARKER_NAME  "TPX_TEST_LAUNCHER_MARKER"
 #define MARKER_VALUE "inherited value"
 
-/* Spawns the helper in @mode (with @launcher, or a new one when NULL), waits
- * for process-ended and returns what it recorded. */
-static TpxTestRecorder *
-run_helper_argv (TpxProcessLauncher *launcher,
-                 const char * const *argv)
-{
-  g_autoptr(TpxProcessLauncher) own = NULL;
-  g_autoptr(TpxProcessTransport) transport = NULL;
-  g_autoptr(GError) error = NULL;
-  TpxTestRecorder *rec;
-
-  if (launcher == NULL)
-    launcher = own = tpx_process_launcher_new ();
-
-  transport = tpx_process_launcher_spawn (launcher, NULL, tpx_test_helper_path (), argv, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (transport);
-
-  rec = tpx_test_recorder_new (transport);
-  tpx_test_recorder_wait (rec, TIMEOUT_MS);
-
-  return rec;
-}
-
-static TpxTestRecorder *
-run_helper (TpxProcessLauncher *launcher,
-            const char         *mode)
-{
-  g_auto(GStrv) argv = tpx_test_helper_argv (mode, NULL);
-
-  return run_helper_argv (launcher, (const char * const *) argv);
-}
-
 static int
 strcmp_ptr_cb (gconstpointer a,
                gconstpointer b)
 {
   return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static void
-assert_exit_code (TpxTestRecorder *rec,
-                  int              code)
-{
-  g_assert_nonnull (rec->end_status);
-  g_assert_cmpint (tpx_process_status_get_signal (rec->end_status), ==, 0);
-  g_assert_cmpint (tpx_process_status_get_exit_code (rec->end_status), ==, code);
 }
 
 static char *
@@ -136,8 +94,8 @@ test_env_empty_by_default (void)
   g_assert_null (tpx_process_launcher_getenv (launcher, "HOME"));
   g_assert_null (tpx_process_launcher_getenv (launcher, MARKER_NAME));
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "");
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
 }
@@ -156,8 +114,8 @@ test_env_set_environ (void)
   g_assert_cmpstr (tpx_process_launcher_getenv (launcher, "TPX_EMPTY"), ==, "");
   g_assert_null (tpx_process_launcher_getenv (launcher, "TPX_D"));
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   assert_lines_unordered (tpx_test_recorder_text (rec, 1), env);
 }
 
@@ -174,8 +132,8 @@ test_env_set_environ_replaces (void)
   g_assert_null (tpx_process_launcher_getenv (launcher, "TPX_A"));
   g_assert_cmpstr (tpx_process_launcher_getenv (launcher, "TPX_C"), ==, "3");
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "TPX_C=3\n");
 }
 
@@ -192,8 +150,8 @@ test_env_set_environ_null (void)
   g_assert_null (tpx_process_launcher_getenv (launcher, "TPX_A"));
   g_assert_null (tpx_process_launcher_getenv (launcher, "PATH"));
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "");
 }
 
@@ -219,8 +177,8 @@ test_env_setenv_overwrite (void)
   tpx_process_launcher_setenv (launcher, "TPX_B", "kept", FALSE);
   g_assert_cmpstr (tpx_process_launcher_getenv (launcher, "TPX_B"), ==, "kept");
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   assert_lines_unordered (tpx_test_recorder_text (rec, 1), expected);
 }
 
@@ -240,8 +198,8 @@ test_env_unsetenv (void)
   /* Removing a variable that is not there changes nothing. */
   tpx_process_launcher_unsetenv (launcher, "TPX_NOT_THERE");
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   assert_lines_unordered (tpx_test_recorder_text (rec, 1), expected);
 }
 
@@ -262,8 +220,8 @@ test_env_inherit (void)
   g_assert_cmpstr (tpx_process_launcher_getenv (launcher, "G_TEST_BUILDDIR"), ==,
                    g_getenv ("G_TEST_BUILDDIR"));
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   /* valgrind rewrites LD_PRELOAD on the way into an untraced child. */
   parent_env = g_environ_unsetenv (parent_env, "LD_PRELOAD");
   child_text = without_line_prefix (tpx_test_recorder_text (rec, 1), "LD_PRELOAD=");
@@ -274,8 +232,8 @@ test_env_inherit (void)
   tpx_process_launcher_unsetenv (launcher, "G_TEST_BUILDDIR");
   g_assert_cmpstr (g_getenv (MARKER_NAME), ==, MARKER_VALUE);
 
-  rec2 = run_helper (launcher, "env");
-  assert_exit_code (rec2, 0);
+  rec2 = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 0);
   text = g_strconcat ("\n", tpx_test_recorder_text (rec2, 1), NULL);
   g_assert_nonnull (strstr (text, "\n" MARKER_NAME "=edited\n"));
   g_assert_null (strstr (text, "\n" MARKER_NAME "=" MARKER_VALUE "\n"));
@@ -292,8 +250,8 @@ test_env_inherit_then_set_environ (void)
   tpx_process_launcher_set_environ (launcher, NULL);
   g_assert_null (tpx_process_launcher_getenv (launcher, MARKER_NAME));
 
-  rec = run_helper (launcher, "env");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "env", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "");
 }
 
@@ -314,8 +272,8 @@ test_cwd_set (void)
   g_assert_cmpstr (canonical, !=, parent_cwd);
 
   tpx_process_launcher_set_cwd (launcher, dir);
-  rec = run_helper (launcher, "cwd");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "cwd", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, expected);
 
   /* The parent did not move. */
@@ -336,15 +294,15 @@ test_cwd_default (void)
   g_autofree char *canonical = canonical_dir (cwd);
   g_autofree char *expected = g_strconcat (canonical, "\n", NULL);
 
-  rec = run_helper (launcher, "cwd");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "cwd", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, expected);
 
   /* NULL goes back to the parent's directory. */
   tpx_process_launcher_set_cwd (launcher, "/");
   tpx_process_launcher_set_cwd (launcher, NULL);
-  rec2 = run_helper (launcher, "cwd");
-  assert_exit_code (rec2, 0);
+  rec2 = tpx_test_run_helper (launcher, "cwd", TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec2, 1), ==, expected);
 }
 
@@ -355,8 +313,8 @@ test_cwd_root (void)
   g_autoptr(TpxTestRecorder) rec = NULL;
 
   tpx_process_launcher_set_cwd (launcher, "/");
-  rec = run_helper (launcher, "cwd");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "cwd", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "/\n");
 }
 
@@ -386,7 +344,7 @@ test_fds_default (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "ping");
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
   g_assert_true (g_ptr_array_find_with_equal_func (rec->events, "lost:0", g_str_equal, NULL));
@@ -402,7 +360,7 @@ test_fds_default (void)
   tpx_process_transport_write (transport, (const guint8 *) "to stderr", 9);
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec2, TIMEOUT_MS);
-  assert_exit_code (rec2, 0);
+  tpx_test_assert_exited (rec2->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec2, 1), ==, "");
   g_assert_cmpstr (tpx_test_recorder_text (rec2, 2), ==, "to stderr");
 }
@@ -430,7 +388,7 @@ test_fds_set_child_fd (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 4), ==, "via fd 3");
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "");
   g_assert_true (g_ptr_array_find_with_equal_func (rec->events, "lost:3", g_str_equal, NULL));
@@ -461,7 +419,7 @@ test_fds_set_child_fd_replaces (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "replaced");
   g_assert_false (g_ptr_array_find_with_equal_func (rec->events, "data:1", g_str_equal, NULL));
 }
@@ -478,8 +436,8 @@ test_fds_remove (void)
   /* Removing an fd that is not in the map changes nothing. */
   tpx_process_launcher_remove_child_fd (launcher, 7);
 
-  rec = run_helper (launcher, "write-both");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "write-both", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "out");
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
   trace = tpx_test_recorder_trace (rec);
@@ -510,7 +468,7 @@ test_fds_clear (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   /* stdin was /dev/null: end of file at once */
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "0\n");
   trace = tpx_test_recorder_trace (rec);
@@ -527,8 +485,8 @@ test_fds_clear_all (void)
   g_autofree char *trace = NULL;
 
   tpx_process_launcher_clear_child_fds (launcher);
-  rec = run_helper_argv (launcher, (const char * const *) argv);
-  assert_exit_code (rec, 7);
+  rec = tpx_test_run_helper_argv (launcher, (const char * const *) argv, TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 7);
   trace = tpx_test_recorder_trace (rec);
   g_assert_cmpstr (trace, ==, "exited ended");
 }
@@ -564,7 +522,7 @@ test_fds_from_string (void)
   tpx_process_transport_close_child_fd (transport, 3);
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   /* The child has exited and the parent closed its copy: all of it is in
    * the pipe, followed by end of file (nonblocking, so a leaked copy of the
@@ -616,7 +574,7 @@ test_fds_from_string_malformed (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 3), ==, "unchanged");
   trace = tpx_test_recorder_trace (rec);
   g_assert_null (strstr (trace, ":1"));
@@ -635,9 +593,9 @@ test_fds_from_string_empty (void)
   g_assert_true (tpx_process_launcher_set_child_fds_from_string (launcher, "", &error));
   g_assert_no_error (error);
 
-  rec = run_helper_argv (launcher, (const char * const *) argv);
+  rec = tpx_test_run_helper_argv (launcher, (const char * const *) argv, TIMEOUT_MS);
   /* 1 and 2 are /dev/null: the writes succeed and go nowhere */
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   trace = tpx_test_recorder_trace (rec);
   g_assert_cmpstr (trace, ==, "exited ended");
 }
@@ -654,8 +612,8 @@ test_fds_from_string_default (void)
   g_assert_true (tpx_process_launcher_set_child_fds_from_string (launcher, "0:w,1:r,2:r", &error));
   g_assert_no_error (error);
 
-  rec = run_helper (launcher, "write-both");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "write-both", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "out");
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "err");
 }
@@ -677,7 +635,7 @@ test_spawn_process_convenience (void)
   rec = tpx_test_recorder_new (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   assert_lines_unordered (tpx_test_recorder_text (rec, 1), envp);
 }
 
@@ -695,7 +653,7 @@ test_spawn_process_convenience_path (void)
   rec = tpx_test_recorder_new (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "/\n");
 }
 
@@ -719,7 +677,7 @@ test_spawn_process_convenience_defaults (void)
   g_assert_no_error (error);
   rec = tpx_test_recorder_new (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "");
 
   /* path NULL: the parent's directory */
@@ -728,7 +686,7 @@ test_spawn_process_convenience_defaults (void)
   g_assert_no_error (error);
   rec2 = tpx_test_recorder_new (transport2);
   tpx_test_recorder_wait (rec2, TIMEOUT_MS);
-  assert_exit_code (rec2, 0);
+  tpx_test_assert_exited (rec2->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec2, 1), ==, expected);
 }
 
@@ -763,7 +721,7 @@ test_argv_null (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "/bin/sh|0\n");
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
 }
@@ -774,8 +732,8 @@ test_argv_zero_differs (void)
   g_autoptr(TpxTestRecorder) rec = NULL;
   const char *argv[] = { "not-the-executable", "argv", "two words", "", "last", NULL };
 
-  rec = run_helper_argv (NULL, argv);
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper_argv (NULL, argv, TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==,
                    "not-the-executable\nargv\ntwo words\n\nlast\n");
 }
@@ -788,8 +746,8 @@ test_argv_zero_is_executable (void)
   g_autofree char *expected = g_strdup_printf ("%s\nargv\n$HOME\n*\n", tpx_test_helper_path ());
 
   /* No shell: $HOME and * reach the child as they are. */
-  rec = run_helper_argv (NULL, (const char * const *) argv);
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper_argv (NULL, (const char * const *) argv, TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, expected);
 }
 
@@ -811,7 +769,7 @@ test_path_child_env (void)
   rec = tpx_test_recorder_new (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "found");
 }
 
@@ -854,7 +812,7 @@ test_path_default (void)
   g_assert_no_error (error);
   rec = tpx_test_recorder_new (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "default path\n");
 
   /* The helper's directory is in no default PATH. */

@@ -290,15 +290,6 @@ assert_killed_by (TpxTestRecorder *rec,
   g_assert_cmpint (tpx_process_status_get_exit_code (rec->end_status), ==, -1);
 }
 
-static void
-assert_exit_code (TpxTestRecorder *rec,
-                  int              code)
-{
-  g_assert_nonnull (rec->end_status);
-  g_assert_cmpint (tpx_process_status_get_signal (rec->end_status), ==, 0);
-  g_assert_cmpint (tpx_process_status_get_exit_code (rec->end_status), ==, code);
-}
-
 /* ------------------------------------------------------------------ */
 /* Signals */
 
@@ -324,7 +315,7 @@ test_signals_order (void)
 
   g_assert_cmpmem (rec->data[1]->data, rec->data[1]->len,
                    g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   /* Nothing more ever comes. */
   n_events = rec->events->len;
@@ -346,7 +337,7 @@ test_signals_exit_without_reading (void)
   g_assert_cmpint (first_event (rec, "data:1"), ==, -1);
   g_assert_cmpint (first_event (rec, "data:2"), ==, -1);
   g_assert_cmpint (first_event (rec, "drained:0"), ==, -1);
-  assert_exit_code (rec, 7);
+  tpx_test_assert_exited (rec->end_status, 7);
 }
 
 static void
@@ -394,7 +385,7 @@ check_count_stdin (gboolean use_bytes)
   assert_well_formed (rec, std_pipes, G_N_ELEMENTS (std_pipes));
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, expected);
   g_assert_cmpuint (tpx_process_transport_get_write_buffer_size (transport, 0), ==, 0);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 }
 
 static void
@@ -545,7 +536,7 @@ test_write_flush_on_close_child_fd (void)
                    g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
   g_assert_cmpuint (count_events (rec, "drained:3"), ==, 1);
   g_assert_cmpint (first_event (rec, "drained:3"), <, first_event (rec, "lost:3"));
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 }
 
 static void
@@ -577,7 +568,7 @@ test_write_flush_on_lose_connection (void)
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
   assert_well_formed (rec, pipes, G_N_ELEMENTS (pipes));
   g_assert_cmpint (first_event (rec, "lost:1"), ==, -1);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   g_assert_cmpint (read (out[0], buffer, sizeof buffer - 1), ==, strlen (expected));
   g_assert_cmpstr (buffer, ==, expected);
@@ -839,7 +830,7 @@ test_lose_connection (void)
   assert_well_formed (rec, std_pipes, G_N_ELEMENTS (std_pipes));
   g_assert_cmpint (first_event (rec, "data:1"), ==, -1);
   /* The child saw EOF on stdin and finished normally. */
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 }
 
 static void
@@ -887,7 +878,7 @@ test_output_all_before_ended (void)
   for (gsize i = 0; i < 1000000; i++)
     if (text[i] != (char) ('0' + i % 10))
       g_error ("byte %" G_GSIZE_FORMAT " is '%c'", i, text[i]);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 }
 
 static void
@@ -1087,7 +1078,7 @@ check_rest_after_resume (TpxProcessTransport *transport,
   tpx_process_transport_resume_producing (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
   assert_well_formed (rec, std_pipes, G_N_ELEMENTS (std_pipes));
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   g_assert_cmpuint (rec->data[1]->len, ==, 6000000);
   text = tpx_test_recorder_text (rec, 1);
@@ -1398,7 +1389,7 @@ test_pid_and_status (void)
 
   g_assert_cmpint (tpx_process_transport_get_pid (transport), ==, pid);
   g_assert_true (tpx_process_transport_get_status (transport) == rec->exit_status);
-  assert_exit_code (rec, 3);
+  tpx_test_assert_exited (rec->end_status, 3);
   g_assert_false (tpx_process_status_is_success (rec->end_status));
   g_assert_false (tpx_process_status_check (rec->end_status, &error));
   g_assert_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_TERMINATED);

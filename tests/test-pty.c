@@ -103,24 +103,6 @@ assert_last_event_is_ended (TpxTestRecorder *rec)
   g_assert_cmpstr (g_ptr_array_index (rec->events, rec->events->len - 1), ==, "ended");
 }
 
-static void
-assert_exit_code (TpxProcessStatus *status,
-                  int               code)
-{
-  g_assert_nonnull (status);
-  g_assert_cmpint (tpx_process_status_get_signal (status), ==, 0);
-  g_assert_cmpint (tpx_process_status_get_exit_code (status), ==, code);
-}
-
-static void
-assert_killed_by (TpxProcessStatus *status,
-                  int               signum)
-{
-  g_assert_nonnull (status);
-  g_assert_cmpint (tpx_process_status_get_exit_code (status), ==, -1);
-  g_assert_cmpint (tpx_process_status_get_signal (status), ==, signum);
-}
-
 static TpxProcessLauncher *
 pty_launcher_new (void)
 {
@@ -191,7 +173,7 @@ test_pty_info (void)
                    "ctty 1\n"
                    "size 24 80\n"
                    "size 40 132\n");
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   assert_last_event_is_ended (rec);
 
   /* Everything arrives as fd 1; nothing as fd 2. */
@@ -227,7 +209,7 @@ test_pty_info_default_size (void)
 
   text = terminal_text (rec);
   g_assert_true (g_str_has_suffix (text, "size 0 0\nsize 5 7\n"));
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   finish (rec, transport, fds_before);
 }
@@ -278,7 +260,7 @@ test_pty_shell (void)
   g_assert_nonnull (strstr (text, "hello-42\non-a-tty\ntpx-prompt> exit 3\n"));
   g_assert_cmpuint (rec->data[2]->len, ==, 0);
 
-  assert_exit_code (rec->end_status, 3);
+  tpx_test_assert_exited (rec->end_status, 3);
   assert_last_event_is_ended (rec);
 
   finish (rec, transport, fds_before);
@@ -311,7 +293,7 @@ test_pty_all_output (void)
           if (out->data[i] != '0' + i % 10)
             g_error ("round %u: byte %u is '%c', not '%c'", round, i, out->data[i], '0' + i % 10);
         }
-      assert_exit_code (rec->end_status, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
       assert_last_event_is_ended (rec);
       /* The terminal ends once for reading (fd 1) and for writing (fd 0). */
       g_assert_true (has_event (rec, "lost:1"));
@@ -353,7 +335,7 @@ test_pty_close_is_noop (void)
   tpx_process_transport_write (transport, (const guint8 *) "\004", 1);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   assert_last_event_is_ended (rec);
 
   finish (rec, transport, fds_before);
@@ -376,7 +358,7 @@ test_pty_lose_connection (void)
   tpx_process_transport_lose_connection (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_killed_by (rec->end_status, SIGHUP);
+  tpx_test_assert_killed (rec->end_status, SIGHUP);
   assert_last_event_is_ended (rec);
   g_assert_true (has_event (rec, "lost:0"));
   g_assert_true (has_event (rec, "lost:1"));
@@ -413,7 +395,7 @@ test_pty_write_to_child (void)
 
   /* The echo of "abc", then the count: "abc\n" is 4 bytes in the child. */
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "abc\r\n4\r\n");
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   finish (rec, transport, fds_before);
 }
@@ -463,7 +445,7 @@ test_pty_with_default_map (void)
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "hi\r\n");
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   finish (rec, transport, fds_before);
 }
@@ -515,7 +497,7 @@ test_pipe_window_size (void)
   /* On pipes, close_stdin does close: the child sees end of file. */
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   finish (rec, transport, fds_before);
 }
@@ -545,7 +527,7 @@ run_pgrp (TpxProcessLauncher *launcher,
   rec = tpx_test_recorder_new (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   *child_pid = tpx_process_transport_get_pid (transport);
   parse_pgrp (tpx_test_recorder_text (rec, 1), pid, pgid, sid);
   g_assert_cmpint (*pid, ==, *child_pid);
@@ -627,7 +609,7 @@ check_group_kill (TpxProcessLauncher *launcher)
   g_assert_no_error (error);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_killed_by (rec->end_status, SIGTERM);
+  tpx_test_assert_killed (rec->end_status, SIGTERM);
   assert_last_event_is_ended (rec);
 
   /* After the reap the group is gone: no signal can go astray. */
@@ -688,7 +670,7 @@ test_group_signal_no_group (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
   /* The child was not signalled. */
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   finish (rec, transport, fds_before);
 }
@@ -718,7 +700,7 @@ test_group_signal_bad_name (void)
 
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   finish (rec, transport, fds_before);
 }

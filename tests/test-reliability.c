@@ -352,24 +352,6 @@ warm_up (void)
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "warm");
 }
 
-static void
-assert_exit_code (TpxProcessStatus *status,
-                  int               code)
-{
-  g_assert_nonnull (status);
-  g_assert_cmpint (tpx_process_status_get_signal (status), ==, 0);
-  g_assert_cmpint (tpx_process_status_get_exit_code (status), ==, code);
-}
-
-static void
-assert_killed_by (TpxProcessStatus *status,
-                  int               signum)
-{
-  g_assert_nonnull (status);
-  g_assert_cmpint (tpx_process_status_get_exit_code (status), ==, -1);
-  g_assert_cmpint (tpx_process_status_get_signal (status), ==, signum);
-}
-
 static gboolean
 matches_pattern (const guint8 *data,
                  gsize         len,
@@ -557,24 +539,24 @@ run_spawn_path (SpawnPath     path,
     {
     case PATH_WRITE_OUT:
       rec = run_to_end (spawn_helper (launcher, "write-out", "hello", NULL), 0, NULL);
-      assert_exit_code (rec->end_status, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
       g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "hello");
       break;
 
     case PATH_EXIT_CODE:
       rec = run_to_end (spawn_helper (launcher, "exit", "3", NULL), 0, NULL);
-      assert_exit_code (rec->end_status, 3);
+      tpx_test_assert_exited (rec->end_status, 3);
       break;
 
     case PATH_KILLED:
       rec = run_to_end (spawn_helper (launcher, "kill-self", "9", NULL), 0, NULL);
-      assert_killed_by (rec->end_status, SIGKILL);
+      tpx_test_assert_killed (rec->end_status, SIGKILL);
       break;
 
     case PATH_PTY:
       tpx_process_launcher_set_use_pty (launcher, TRUE);
       rec = run_to_end (spawn_helper (launcher, "write-out", "on a terminal", NULL), 0, NULL);
-      assert_exit_code (rec->end_status, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
       g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "on a terminal");
       break;
 
@@ -582,7 +564,7 @@ run_spawn_path (SpawnPath     path,
       g_assert_true (tpx_process_launcher_set_child_fds_from_string (launcher, "0:w,1:r,2:r,3:w,4:r", &error));
       g_assert_no_error (error);
       rec = run_to_end (spawn_helper (launcher, "cat-fd", "3", "4", NULL), 3, "through 3 and 4");
-      assert_exit_code (rec->end_status, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
       g_assert_cmpstr (tpx_test_recorder_text (rec, 4), ==, "through 3 and 4");
       break;
 
@@ -594,7 +576,7 @@ run_spawn_path (SpawnPath     path,
         tpx_process_launcher_set_child_fd (launcher, 3, TPX_CHILD_FD_INHERIT, pipe_fds[1]);
         rec = run_to_end (spawn_helper (launcher, "cat-fd", "0", "3", NULL), 0, "inherited");
         g_assert_no_errno (close (pipe_fds[1]));
-        assert_exit_code (rec->end_status, 0);
+        tpx_test_assert_exited (rec->end_status, 0);
         g_assert_cmpint (read (pipe_fds[0], buffer, sizeof buffer - 1), ==, strlen ("inherited"));
         g_assert_cmpstr (buffer, ==, "inherited");
         g_assert_no_errno (close (pipe_fds[0]));
@@ -775,11 +757,11 @@ leak_inheritable_fds (void)
   tpx_process_transport_write (rec->transport, (const guint8 *) "mapped", 6);
   tpx_process_transport_close_stdin (rec->transport);
   tpx_test_recorder_wait (rec, scale.timeout_ms);
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 3), ==, "mapped");
 
   tpx_test_recorder_wait (fds_rec, scale.timeout_ms);
-  assert_exit_code (fds_rec->end_status, 0);
+  tpx_test_assert_exited (fds_rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (fds_rec, 1), ==,
                    "0 blocking\n1 blocking\n2 blocking\n");
 
@@ -936,7 +918,7 @@ exhaust_fds (gboolean with_running_child)
             rec = tpx_test_recorder_new (transport);
             g_clear_object (&transport);
             tpx_test_recorder_wait (rec, scale.timeout_ms);
-            assert_exit_code (rec->end_status, 0);
+            tpx_test_assert_exited (rec->end_status, 0);
             if (strstr (maps[m], "1:r") != NULL)
               g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "spawned");
             g_clear_pointer (&rec, tpx_test_recorder_free);
@@ -967,7 +949,7 @@ exhaust_fds (gboolean with_running_child)
     {
       tpx_process_transport_close_stdin (keeper->transport);
       tpx_test_recorder_wait (keeper, scale.timeout_ms);
-      assert_exit_code (keeper->end_status, 0);
+      tpx_test_assert_exited (keeper->end_status, 0);
       g_clear_pointer (&keeper, tpx_test_recorder_free);
     }
 
@@ -1062,7 +1044,7 @@ exhaust_processes (void)
   /* Allowed again: it works. */
   g_assert_no_errno (setrlimit (RLIMIT_NPROC, &old_limit));
   rec = run_to_end (spawn_ok (launcher, "/bin/true", argv), 0, NULL);
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
 }
 
 static void
@@ -1222,7 +1204,7 @@ test_data_cat (void)
                   cat.received, (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC,
                   cat.max_queued);
 
-  assert_exit_code (cat.status, 0);
+  tpx_test_assert_exited (cat.status, 0);
   g_assert_cmpuint (cat.sent, ==, cat.total);
   g_assert_cmpuint (cat.received, ==, cat.total);
   g_assert_cmpuint (cat.stderr_bytes, ==, 0);
@@ -1322,7 +1304,7 @@ test_data_stdout_and_stderr (void)
   tpx_test_run_until (&reader.ended, scale.timeout_ms);
   tick_monitor_check (&ticks);
 
-  assert_exit_code (reader.status, 0);
+  tpx_test_assert_exited (reader.status, 0);
   g_assert_cmpuint (reader.received[1], ==, scale.both_bytes);
   g_assert_cmpuint (reader.received[2], ==, scale.both_bytes);
   g_assert_true (reader.intact[1]);
@@ -1395,7 +1377,7 @@ test_data_stdin_closed_with_queue (void)
 
   tpx_process_transport_close_child_fd (rec->transport, 3);
   tpx_test_recorder_wait (rec, scale.timeout_ms);
-  assert_exit_code (rec->end_status, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpuint (rec->n_ended, ==, 1);
 
   g_clear_pointer (&rec, tpx_test_recorder_free);
@@ -1465,7 +1447,7 @@ test_data_paused_reader (void)
 
   g_assert_true (reader.pause_over);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, (gint64) scale.pause_ms * 1000);
-  assert_exit_code (reader.status, 0);
+  tpx_test_assert_exited (reader.status, 0);
   g_assert_cmpuint (reader.received[1], ==, scale.paused_bytes);
   g_assert_true (reader.intact[1]);
   g_assert_cmpuint (reader.received[2], ==, 0);
@@ -1588,9 +1570,9 @@ test_concurrency_live_children (void)
       TpxProcessStatus *status = tpx_process_transport_get_status (g_ptr_array_index (transports, i));
 
       if (i % 3 == 0)
-        assert_exit_code (status, 0);
+        tpx_test_assert_exited (status, 0);
       else
-        assert_killed_by (status, i % 3 == 1 ? SIGTERM : SIGKILL);
+        tpx_test_assert_killed (status, i % 3 == 1 ? SIGTERM : SIGKILL);
     }
 
   g_clear_pointer (&transports, g_ptr_array_unref);
@@ -1672,11 +1654,11 @@ spawn_thread_func (gpointer user_data)
       g_autofree char *text = g_strdup_printf ("thread %u child %u", spawner->index, i);
 
       tpx_test_recorder_wait (rec, scale.timeout_ms);
-      assert_exit_code (rec->end_status, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
       g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, text);
     }
   tpx_test_recorder_wait (killed, scale.timeout_ms);
-  assert_killed_by (killed->end_status, SIGTERM);
+  tpx_test_assert_killed (killed->end_status, SIGTERM);
 
   g_clear_pointer (&recs, g_ptr_array_unref);
   g_clear_pointer (&killed, tpx_test_recorder_free);
@@ -1771,7 +1753,7 @@ test_concurrency_malloc_thread (void)
       g_autoptr(TpxTestRecorder) rec = NULL;
 
       rec = run_to_end (spawn_helper (launcher, "write-out", "despite malloc", NULL), 0, NULL);
-      assert_exit_code (rec->end_status, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
       g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "despite malloc");
     }
 
@@ -1841,10 +1823,10 @@ run_with_child_watch (void)
 
   g_assert_true (WIFEXITED (watch.wait_status));
   g_assert_cmpint (WEXITSTATUS (watch.wait_status), ==, 7);
-  assert_exit_code (ok->end_status, 0);
+  tpx_test_assert_exited (ok->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (ok, 1), ==, "mine");
-  assert_exit_code (code->end_status, 3);
-  assert_killed_by (killed->end_status, SIGTERM);
+  tpx_test_assert_exited (code->end_status, 3);
+  tpx_test_assert_killed (killed->end_status, SIGTERM);
 }
 
 /* Children of g_child_watch_add() and of tpx side by side: each gets its
@@ -1899,7 +1881,7 @@ test_concurrency_foreign_waitpid (void)
 
       tpx_process_transport_close_stdin (rec->transport);
       tpx_test_recorder_wait (rec, scale.timeout_ms);
-      assert_exit_code (rec->end_status, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
     }
 
   g_assert_cmpint (waitpid (second, &wait_status, 0), ==, second);

@@ -18,55 +18,6 @@
 
 static const char only_std_fds[] = "0 blocking\n1 blocking\n2 blocking\n";
 
-static TpxProcessTransport *
-spawn_helper_argv (TpxProcessLauncher *launcher,
-                   const char * const *argv)
-{
-  g_autoptr(TpxProcessLauncher) own = NULL;
-  g_autoptr(GError) error = NULL;
-  TpxProcessTransport *transport;
-
-  if (launcher == NULL)
-    launcher = own = tpx_process_launcher_new ();
-
-  transport = tpx_process_launcher_spawn (launcher, NULL, tpx_test_helper_path (), argv, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (transport);
-
-  return transport;
-}
-
-/* Runs the helper to its end and returns the recording. */
-static TpxTestRecorder *
-run_helper_argv (TpxProcessLauncher *launcher,
-                 const char * const *argv)
-{
-  g_autoptr(TpxProcessTransport) transport = spawn_helper_argv (launcher, argv);
-  TpxTestRecorder *rec = tpx_test_recorder_new (transport);
-
-  tpx_test_recorder_wait (rec, TIMEOUT_MS);
-
-  return rec;
-}
-
-static TpxTestRecorder *
-run_helper (TpxProcessLauncher *launcher,
-            const char         *mode)
-{
-  g_auto(GStrv) argv = tpx_test_helper_argv (mode, NULL);
-
-  return run_helper_argv (launcher, (const char * const *) argv);
-}
-
-static void
-assert_exit_code (TpxTestRecorder *rec,
-                  int              code)
-{
-  g_assert_nonnull (rec->end_status);
-  g_assert_cmpint (tpx_process_status_get_signal (rec->end_status), ==, 0);
-  g_assert_cmpint (tpx_process_status_get_exit_code (rec->end_status), ==, code);
-}
-
 static gboolean
 has_event (TpxTestRecorder *rec,
            const char      *event)
@@ -198,9 +149,9 @@ assert_spawn_fails (TpxProcessLauncher *launcher,
 static void
 test_default_map (void)
 {
-  g_autoptr(TpxTestRecorder) rec = run_helper (NULL, "fds");
+  g_autoptr(TpxTestRecorder) rec = tpx_test_run_helper (NULL, "fds", TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, only_std_fds);
   /* 0 is a pipe the parent writes, 1 and 2 pipes it reads */
   g_assert_true (has_event (rec, "lost:0"));
@@ -216,7 +167,7 @@ test_default_map_directions (void)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) argv = tpx_test_helper_argv ("echo", NULL);
 
-  transport = spawn_helper_argv (NULL, (const char * const *) argv);
+  transport = tpx_test_spawn_helper (NULL, (const char * const *) argv);
   rec = tpx_test_recorder_new (transport);
 
   for (int fd = 1; fd <= 2; fd++)
@@ -230,7 +181,7 @@ test_default_map_directions (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "in and out");
 }
 
@@ -248,18 +199,18 @@ test_unmapped_std_fds_stdin (void)
   tpx_process_launcher_clear_child_fds (launcher);
   tpx_process_launcher_set_child_fd (launcher, 1, TPX_CHILD_FD_READ, -1);
 
-  rec = run_helper (launcher, "fds");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, only_std_fds);
 
   /* stdin: end of file at once */
-  rec2 = run_helper (launcher, "count-stdin");
-  assert_exit_code (rec2, 0);
+  rec2 = tpx_test_run_helper (launcher, "count-stdin", TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec2, 1), ==, "0\n");
 
   /* stderr: writing succeeds (the helper exits 2 on a failed write) */
-  rec3 = run_helper_argv (launcher, (const char * const *) argv);
-  assert_exit_code (rec3, 0);
+  rec3 = tpx_test_run_helper_argv (launcher, (const char * const *) argv, TIMEOUT_MS);
+  tpx_test_assert_exited (rec3->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec3, 1), ==, "");
 }
 
@@ -272,8 +223,8 @@ test_unmapped_std_fds_stdout (void)
 
   /* stdout: writing succeeds, and nothing arrives anywhere */
   tpx_process_launcher_remove_child_fd (launcher, 1);
-  rec = run_helper_argv (launcher, (const char * const *) argv);
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper_argv (launcher, (const char * const *) argv, TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_false (has_event (rec, "data:1"));
   g_assert_false (has_event (rec, "lost:1"));
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "err");
@@ -318,8 +269,8 @@ test_no_leak_without_cloexec (void)
   for (guint i = 0; i < leaked->len; i++)
     g_assert_cmpint (fcntl (g_array_index (leaked, int, i), F_GETFD) & FD_CLOEXEC, ==, 0);
 
-  rec = run_helper (NULL, "fds");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (NULL, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, only_std_fds);
   g_clear_pointer (&rec, tpx_test_recorder_free);
 
@@ -342,8 +293,8 @@ test_extra_fds_blocking (void)
   tpx_process_launcher_set_child_fd (launcher, 4, TPX_CHILD_FD_READ, -1);
   tpx_process_launcher_set_child_fd (launcher, 9, TPX_CHILD_FD_INHERIT, fds[1]);
 
-  rec = run_helper (launcher, "fds");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==,
                    "0 blocking\n1 blocking\n2 blocking\n3 blocking\n4 blocking\n9 blocking\n");
 
@@ -362,8 +313,8 @@ test_pipes_blocking_in_child (void)
   g_assert_true (tpx_process_launcher_set_child_fds_from_string (launcher, "0:w,1:r,2:r,5:w,6:r", &error));
   g_assert_no_error (error);
 
-  rec = run_helper (launcher, "fds");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==,
                    "0 blocking\n1 blocking\n2 blocking\n5 blocking\n6 blocking\n");
 }
@@ -382,14 +333,14 @@ test_inherit (void)
   g_assert_no_errno (pipe2 (fds, O_CLOEXEC));
   tpx_process_launcher_set_child_fd (launcher, 3, TPX_CHILD_FD_INHERIT, fds[1]);
 
-  transport = spawn_helper_argv (launcher, (const char * const *) argv);
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
   g_assert_no_errno (close (fds[1]));
   rec = tpx_test_recorder_new (transport);
   tpx_process_transport_write (transport, (const guint8 *) "inherited", 9);
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   text = read_to_eof (fds[0]);
   g_assert_cmpstr (text, ==, "inherited");
   g_assert_no_errno (close (fds[0]));
@@ -413,14 +364,14 @@ test_inherit_same_number (void)
   argv = tpx_test_helper_argv ("cat-fd", "0", fd_str, NULL);
   tpx_process_launcher_set_child_fd (launcher, fds[1], TPX_CHILD_FD_INHERIT, fds[1]);
 
-  transport = spawn_helper_argv (launcher, (const char * const *) argv);
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
   g_assert_no_errno (close (fds[1]));
   rec = tpx_test_recorder_new (transport);
   tpx_process_transport_write (transport, (const guint8 *) "same fd", 7);
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
   text = read_to_eof (fds[0]);
   g_assert_cmpstr (text, ==, "same fd");
@@ -476,7 +427,7 @@ swap_std_fds_in_subprocess (void)
   g_assert_no_errno (close (to_child[1]));
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
   text = read_to_eof (from_child[0]);
   g_assert_cmpstr (text, ==, "swapped");
@@ -520,7 +471,7 @@ swap_extra_fds_in_subprocess (void)
   tpx_process_launcher_set_child_fd (launcher, b, TPX_CHILD_FD_INHERIT, a);
   argv = tpx_test_helper_argv ("cat-fd", a_str, b_str, NULL);
 
-  transport = spawn_helper_argv (launcher, (const char * const *) argv);
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
   g_assert_no_errno (close (a));
   g_assert_no_errno (close (b));
   rec = tpx_test_recorder_new (transport);
@@ -530,7 +481,7 @@ swap_extra_fds_in_subprocess (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
   text = read_to_eof (from_child[0]);
   g_assert_cmpstr (text, ==, "cycle");
@@ -580,12 +531,12 @@ rotate_fds_in_subprocess (void)
     argv = tpx_test_helper_argv ("cat-fd", in_str, out_str, NULL);
   }
 
-  transport = spawn_helper_argv (launcher, (const char * const *) argv);
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
   rec = tpx_test_recorder_new (transport);
 
   /* The listing shows exactly the three mapped fds besides 0, 1, 2. */
-  rec2 = run_helper (launcher, "fds");
-  assert_exit_code (rec2, 0);
+  rec2 = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 0);
   {
     g_autofree char *expected = g_strdup_printf ("%s%d blocking\n%d blocking\n%d blocking\n",
                                                  only_std_fds, a, a + 1, a + 2);
@@ -602,7 +553,7 @@ rotate_fds_in_subprocess (void)
   tpx_process_transport_close_stdin (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   text = read_to_eof (from_child[0]);
   g_assert_cmpstr (text, ==, "rotated");
   g_assert_no_errno (close (from_child[0]));
@@ -662,7 +613,7 @@ test_signals_reset (void)
   sigaddset (&block, SIGTERM);
   g_assert_no_errno (sigprocmask (SIG_BLOCK, &block, &old_mask));
 
-  transport = spawn_helper_argv (NULL, (const char * const *) argv);
+  transport = tpx_test_spawn_helper (NULL, (const char * const *) argv);
 
   g_assert_no_errno (sigprocmask (SIG_SETMASK, &old_mask, NULL));
   g_assert_no_errno (sigaction (SIGPIPE, &old_pipe, NULL));
@@ -671,7 +622,7 @@ test_signals_reset (void)
 
   rec = tpx_test_recorder_new (transport);
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "mask 0\nignored 0\n");
 }
 
@@ -878,8 +829,8 @@ test_error_then_success (void)
   assert_spawn_fails (launcher, tpx_test_helper_path (), NULL,
                       G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "chdir");
   tpx_process_launcher_set_cwd (launcher, "/");
-  rec = run_helper (launcher, "cwd");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "cwd", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "/\n");
 }
 
@@ -948,7 +899,7 @@ test_pty_info (void)
   n_fds = tpx_test_count_fds ();
   tpx_process_launcher_set_use_pty (launcher, TRUE);
   tpx_process_launcher_set_window_size (launcher, 24, 80);
-  transport = spawn_helper_argv (launcher, (const char * const *) argv);
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
   rec = tpx_test_recorder_new (transport);
   wait.rec = rec;
   handler = g_signal_connect (transport, "child-data", G_CALLBACK (wait_text_data_cb), &wait);
@@ -959,7 +910,7 @@ test_pty_info (void)
   tpx_test_recorder_wait (rec, TIMEOUT_MS);
   g_signal_handler_disconnect (transport, handler);
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   /* The terminal turns "\n" into "\r\n". */
   text = g_strdup (tpx_test_recorder_text (rec, 1));
   g_strdelimit (text, "\r", '\n');
@@ -986,8 +937,8 @@ test_pty_fds (void)
   g_autoptr(GString) listing = g_string_new (NULL);
 
   tpx_process_launcher_set_use_pty (launcher, TRUE);
-  rec = run_helper (launcher, "fds");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
 
   /* Only the terminal, on 0, 1 and 2 (with the terminal's "\r\n"). */
   lines = g_strsplit (tpx_test_recorder_text (rec, 1), "\r\n", -1);
@@ -1019,8 +970,8 @@ test_id_own (void)
   /* The caller's own ids need no privilege. */
   tpx_process_launcher_set_uid (launcher, getuid ());
   tpx_process_launcher_set_gid (launcher, getgid ());
-  rec = run_helper (launcher, "id");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "id", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   g_assert_true (g_str_has_prefix (tpx_test_recorder_text (rec, 1), prefix));
 }
 
@@ -1034,10 +985,10 @@ test_id_other (void)
 
   if (geteuid () == 0)
     {
-      g_autoptr(TpxTestRecorder) rec = run_helper (launcher, "id");
+      g_autoptr(TpxTestRecorder) rec = tpx_test_run_helper (launcher, "id", TIMEOUT_MS);
       const char *text;
 
-      assert_exit_code (rec, 0);
+      tpx_test_assert_exited (rec->end_status, 0);
       text = tpx_test_recorder_text (rec, 1);
       /* Supplementary groups dropped: at most the new gid remains. */
       g_assert_true (g_str_equal (text, "uid 65534 gid 65534 groups 0\n") ||
@@ -1067,8 +1018,8 @@ test_id_gid_only (void)
     }
 
   tpx_process_launcher_set_gid (launcher, 65534);
-  rec = run_helper (launcher, "id");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "id", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   expected = g_strdup_printf ("uid %u gid 65534 groups ", (guint) getuid ());
   g_assert_true (g_str_has_prefix (tpx_test_recorder_text (rec, 1), expected));
 }
@@ -1088,10 +1039,10 @@ parse_pgrp (TpxTestRecorder *rec,
 static void
 test_pgrp_default (void)
 {
-  g_autoptr(TpxTestRecorder) rec = run_helper (NULL, "pgrp");
+  g_autoptr(TpxTestRecorder) rec = tpx_test_run_helper (NULL, "pgrp", TIMEOUT_MS);
   int pid, pgid, sid;
 
-  assert_exit_code (rec, 0);
+  tpx_test_assert_exited (rec->end_status, 0);
   parse_pgrp (rec, &pid, &pgid, &sid);
   g_assert_cmpint (pgid, ==, getpgrp ());
   g_assert_cmpint (sid, ==, getsid (0));
@@ -1105,8 +1056,8 @@ test_pgrp_new_group (void)
   int pid, pgid, sid;
 
   tpx_process_launcher_set_process_group (launcher, TRUE);
-  rec = run_helper (launcher, "pgrp");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "pgrp", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   parse_pgrp (rec, &pid, &pgid, &sid);
   g_assert_cmpint (pgid, ==, pid);
   g_assert_cmpint (sid, ==, getsid (0));
@@ -1120,8 +1071,8 @@ test_pgrp_new_session (void)
   int pid, pgid, sid;
 
   tpx_process_launcher_set_new_session (launcher, TRUE);
-  rec = run_helper (launcher, "pgrp");
-  assert_exit_code (rec, 0);
+  rec = tpx_test_run_helper (launcher, "pgrp", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
   parse_pgrp (rec, &pid, &pgid, &sid);
   g_assert_cmpint (pgid, ==, pid);
   g_assert_cmpint (sid, ==, pid);

@@ -278,3 +278,62 @@ tpx_test_recorder_trace (TpxTestRecorder *rec)
 
   return g_string_free (trace, FALSE);
 }
+
+void
+tpx_test_assert_exited (TpxProcessStatus *status,
+                        int               code)
+{
+  g_assert_nonnull (status);
+  g_assert_cmpint (tpx_process_status_get_signal (status), ==, 0);
+  g_assert_cmpint (tpx_process_status_get_exit_code (status), ==, code);
+}
+
+void
+tpx_test_assert_killed (TpxProcessStatus *status,
+                        int               signum)
+{
+  g_assert_nonnull (status);
+  g_assert_cmpint (tpx_process_status_get_exit_code (status), ==, -1);
+  g_assert_cmpint (tpx_process_status_get_signal (status), ==, signum);
+}
+
+TpxProcessTransport *
+tpx_test_spawn_helper (TpxProcessLauncher *launcher,
+                const char * const *argv)
+{
+  g_autoptr(TpxProcessLauncher) own = NULL;
+  g_autoptr(GError) error = NULL;
+  TpxProcessTransport *transport;
+
+  if (launcher == NULL)
+    launcher = own = tpx_process_launcher_new ();
+
+  transport = tpx_process_launcher_spawn (launcher, NULL, tpx_test_helper_path (), argv, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (transport);
+
+  return transport;
+}
+
+TpxTestRecorder *
+tpx_test_run_helper_argv (TpxProcessLauncher *launcher,
+              const char * const *argv,
+              guint               timeout_ms)
+{
+  g_autoptr(TpxProcessTransport) transport = tpx_test_spawn_helper (launcher, argv);
+  TpxTestRecorder *rec = tpx_test_recorder_new (transport);
+
+  tpx_test_recorder_wait (rec, timeout_ms);
+
+  return rec;
+}
+
+TpxTestRecorder *
+tpx_test_run_helper (TpxProcessLauncher *launcher,
+                     const char         *mode,
+                     guint               timeout_ms)
+{
+  g_auto(GStrv) argv = tpx_test_helper_argv (mode, NULL);
+
+  return tpx_test_run_helper_argv (launcher, (const char * const *) argv, timeout_ms);
+}

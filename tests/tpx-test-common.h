@@ -21,6 +21,17 @@ void         tpx_test_assert_no_children (void);
 void         tpx_test_run_until          (const gboolean *flag,
                                           guint           timeout_ms);
 
+/* Asserts @status is an exit with @code / a death by @signum. */
+void         tpx_test_assert_exited      (TpxProcessStatus *status,
+                                          int               code);
+void         tpx_test_assert_killed      (TpxProcessStatus *status,
+                                          int               signum);
+
+/* Spawns the helper program with @argv (argv[0] is only its name), with
+ * @launcher or a new launcher when NULL; asserts the spawn succeeded. */
+TpxProcessTransport *tpx_test_spawn_helper (TpxProcessLauncher *launcher,
+                                          const char * const *argv);
+
 /* Records everything a transport emits, in order. */
 typedef struct {
   TpxProcessTransport *transport;   /* strong ref */
@@ -39,6 +50,15 @@ TpxTestRecorder *tpx_test_recorder_new   (TpxProcessTransport *transport);
 void             tpx_test_recorder_free  (TpxTestRecorder     *rec);
 /* Waits for process-ended (fails after timeout_ms). */
 void             tpx_test_recorder_wait  (TpxTestRecorder     *rec,
+                                          guint                timeout_ms);
+/* Spawns like tpx_test_spawn_helper(), records everything and waits for
+ * process-ended. */
+TpxTestRecorder *tpx_test_run_helper_argv (TpxProcessLauncher  *launcher,
+                                          const char * const  *argv,
+                                          guint                timeout_ms);
+/* The same for the helper program in @mode, without arguments. */
+TpxTestRecorder *tpx_test_run_helper     (TpxProcessLauncher  *launcher,
+                                          const char          *mode,
                                           guint                timeout_ms);
 /* The bytes received on @child_fd as a NUL-terminated string (borrowed). */
 const char      *tpx_test_recorder_text  (TpxTestRecorder     *rec,
