@@ -362,3 +362,39 @@ bench_chunk (void)
 
   return chunk;
 }
+
+void
+bench_run_workload (const BenchColumn  *column,
+                    const BenchOptions *opts)
+{
+  BenchRunFunc run = NULL;
+
+  switch (opts->workload)
+    {
+    case BENCH_W1:
+    case BENCH_W1H:
+      run = column->w1;
+      break;
+    case BENCH_W2:
+      run = column->w2;
+      break;
+    case BENCH_W3:
+      run = column->w3;
+      break;
+    case BENCH_W4:
+      run = column->w4;
+      break;
+    case BENCH_W5:
+      run = column->w5;
+      break;
+    case BENCH_W6:
+      run = column->w6;
+      break;
+    default:
+      break;
+    }
+
+  if (run == NULL)
+    bench_fail ("the %s column has no %s", column->name, opts->workload_name);
+  run (opts);
+}

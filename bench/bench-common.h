@@ -58,6 +58,24 @@ typedef struct
   char          child[4096];    /* path of bench-child */
 } BenchOptions;
 
+/* One column's program: a function per workload (NULL where it has none). */
+typedef void (*BenchRunFunc) (const BenchOptions *opts);
+
+typedef struct
+{
+  const char  *name;
+  BenchRunFunc w1;      /* W1 and W1h */
+  BenchRunFunc w2;
+  BenchRunFunc w3;
+  BenchRunFunc w4;
+  BenchRunFunc w5;
+  BenchRunFunc w6;
+} BenchColumn;
+
+/* Runs the workload @opts names, or fails when @column has none. */
+void         bench_run_workload  (const BenchColumn  *column,
+                                  const BenchOptions *opts);
+
 void         bench_parse_options (int            argc,
                                   char         **argv,
                                   BenchOptions  *opts);

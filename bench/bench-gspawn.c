@@ -335,36 +335,16 @@ run_w6 (const BenchOptions *opts)
 int
 main (int argc, char **argv)
 {
+  static const BenchColumn column = {
+    "gspawn", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6,
+  };
   BenchOptions opts;
 
   bench_parse_options (argc, argv, &opts);
   bench.opts = &opts;
   bench.children = g_ptr_array_new_with_free_func (g_free);
 
-  switch (opts.workload)
-    {
-    case BENCH_W1:
-    case BENCH_W1H:
-      run_w1 (&opts);
-      break;
-    case BENCH_W2:
-      run_w2 (&opts);
-      break;
-    case BENCH_W3:
-      run_w3 (&opts);
-      break;
-    case BENCH_W4:
-      run_w4 (&opts);
-      break;
-    case BENCH_W5:
-      run_w5 (&opts);
-      break;
-    case BENCH_W6:
-      run_w6 (&opts);
-      break;
-    default:
-      bench_fail ("the gspawn column has no %s", opts.workload_name);
-    }
+  bench_run_workload (&column, &opts);
 
   return 0;
 }

@@ -366,6 +366,9 @@ run_w6 (const BenchOptions *opts)
 int
 main (int argc, char **argv)
 {
+  static const BenchColumn column = {
+    "gsubprocess", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6,
+  };
   BenchOptions opts;
 
   bench_parse_options (argc, argv, &opts);
@@ -376,30 +379,7 @@ main (int argc, char **argv)
                                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_environ (bench.launcher, bench_empty_environ);
 
-  switch (opts.workload)
-    {
-    case BENCH_W1:
-    case BENCH_W1H:
-      run_w1 (&opts);
-      break;
-    case BENCH_W2:
-      run_w2 (&opts);
-      break;
-    case BENCH_W3:
-      run_w3 (&opts);
-      break;
-    case BENCH_W4:
-      run_w4 (&opts);
-      break;
-    case BENCH_W5:
-      run_w5 (&opts);
-      break;
-    case BENCH_W6:
-      run_w6 (&opts);
-      break;
-    default:
-      bench_fail ("the gsubprocess column has no %s", opts.workload_name);
-    }
+  bench_run_workload (&column, &opts);
 
   g_object_unref (bench.launcher);
   return 0;

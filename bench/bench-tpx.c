@@ -294,6 +294,9 @@ run_w6 (const BenchOptions *opts)
 int
 main (int argc, char **argv)
 {
+  static const BenchColumn column = {
+    "tpx", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6,
+  };
   BenchOptions opts;
 
   bench_parse_options (argc, argv, &opts);
@@ -302,30 +305,7 @@ main (int argc, char **argv)
   bench.launcher = tpx_process_launcher_new ();
   bench.chunk = g_bytes_new_static (bench_chunk (), BENCH_CHUNK);
 
-  switch (opts.workload)
-    {
-    case BENCH_W1:
-    case BENCH_W1H:
-      run_w1 (&opts);
-      break;
-    case BENCH_W2:
-      run_w2 (&opts);
-      break;
-    case BENCH_W3:
-      run_w3 (&opts);
-      break;
-    case BENCH_W4:
-      run_w4 (&opts);
-      break;
-    case BENCH_W5:
-      run_w5 (&opts);
-      break;
-    case BENCH_W6:
-      run_w6 (&opts);
-      break;
-    default:
-      bench_fail ("the tpx column has no %s", opts.workload_name);
-    }
+  bench_run_workload (&column, &opts);
 
   g_bytes_unref (bench.chunk);
   g_ptr_array_unref (bench.children);
