@@ -4,6 +4,7 @@
 
 #include "tpx-process-launcher.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -684,8 +685,10 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   g_auto(GStrv) exec_paths = NULL;
   g_autofree char *display = NULL;
   const char *default_argv[] = { executable, NULL };
+  g_autoptr(GMainContext) context = NULL;
   TpxSpawnPlan plan = { 0 };
   TpxSpawnResult result;
+  TpxLoop *loop;
 
   g_return_val_if_fail (TPX_IS_PROCESS_LAUNCHER (self), NULL);
   g_return_val_if_fail (protocol == NULL || TPX_IS_PROCESS_PROTOCOL (protocol), NULL);
@@ -744,10 +747,27 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   plan.rows = self->rows;
   plan.cols = self->cols;
 
-  if (!tpx_spawn (&plan, &result, error))
-    return NULL;
+  /* The context's epoll set first: without it the child could not be
+   * watched, and it may take the last free fd. */
+  context = g_main_context_ref_thread_default ();
+  loop = tpx_loop_ref_for_context (context);
+  if (loop == NULL)
+    {
+      int saved_errno = errno;
 
-  return tpx_process_transport_new_for_child (protocol, &result,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Failed to spawn “%s”: %s: %s"),
+                   display, _("create an epoll set"), g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (!tpx_spawn (&plan, &result, error))
+    {
+      tpx_loop_unref (loop);
+      return NULL;
+    }
+
+  return tpx_process_transport_new_for_child (protocol, loop, &result,
                                               self->new_session || self->new_group || self->use_pty);
 }
 

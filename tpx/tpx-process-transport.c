@@ -852,14 +852,15 @@ tpx_process_transport_init (TpxProcessTransport *self)
 
 TpxProcessTransport *
 tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
+                                     TpxLoop            *loop,
                                      TpxSpawnResult     *result,
                                      gboolean            own_group)
 {
   TpxProcessTransport *self;
 
   self = g_object_new (TPX_TYPE_PROCESS_TRANSPORT, NULL);
-  self->context = g_main_context_ref_thread_default ();
-  self->loop = tpx_loop_ref_for_context (self->context);
+  self->context = g_main_context_ref (tpx_loop_get_context (loop));
+  self->loop = loop;
   self->pid = result->pid;
   self->pidfd = result->pidfd;
   self->is_pty = result->is_pty;
@@ -894,10 +895,9 @@ tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
 
       /* A write pipe is watched even while idle: EPOLLERR tells the child
        * closed its end. */
-      if (self->loop != NULL)
-        pipe->watch = tpx_loop_add (self->loop, pipe->fd,
-                                    pipe->kind == TPX_CHILD_FD_READ ? EPOLLIN : 0,
-                                    pipe_event_cb, pipe);
+      pipe->watch = tpx_loop_add (self->loop, pipe->fd,
+                                  pipe->kind == TPX_CHILD_FD_READ ? EPOLLIN : 0,
+                                  pipe_event_cb, pipe);
       if (pipe->watch == NULL)
         {
           g_warning ("Cannot watch fd %d of child %d: %s", pipe->child_fd,
@@ -906,7 +906,7 @@ tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
         }
     }
 
-  if (self->pidfd >= 0 && self->loop != NULL)
+  if (self->pidfd >= 0)
     self->pid_watch = tpx_loop_add (self->loop, self->pidfd, EPOLLIN, pidfd_event_cb, self);
 
   if (self->pid_watch == NULL)

@@ -29,10 +29,13 @@
  * The spawn path. The child is created with clone(CLONE_VM | CLONE_VFORK):
  * it runs on the parent's memory, on a stack of its own, while the calling
  * thread waits for its execve(). Nothing is copied, so the cost does not
- * grow with the parent's heap. The child reports a failing step and its
- * errno through a close-on-exec pipe; when clone() returns the exec has
- * happened (end of file) or failed (a report), so spawn errors are
- * synchronous.
+ * grow with the parent's heap. When clone() returns, the exec has happened
+ * or the child has failed and left a report (step, errno) in the memory it
+ * shares with the parent, so spawn errors are synchronous. The shared
+ * memory is trusted only once a first spawn has proven it shared: until
+ * then, and wherever clone() is emulated by a fork (valgrind), the report
+ * also travels through a close-on-exec pipe. The child's stack is kept for
+ * the next spawn.
  *
  * Because the memory is shared, the child side (child_main and what it
  * calls) allocates nothing, takes no lock, and makes only async-signal-safe
@@ -58,6 +61,13 @@ typedef enum {
 
 typedef struct
 {
+  Step                step;
+  int                 err;
+  guint               path;         /* index in exec_paths, for STEP_EXEC */
+} ChildReport;
+
+typedef struct
+{
   const TpxSpawnPlan *plan;
 
   /* The child's fd map, sorted by target, resolved to parent fds. */
@@ -70,19 +80,15 @@ typedef struct
   gboolean            drop_groups;  /* uid or gid set: keep only the new gid */
   gboolean            ids_change;   /* ... and they differ from the parent's */
   gid_t               group;
-  unsigned int        fd_limit;     /* for the close() fallback */
 
-  /* Where the child reports a failing step: close-on-exec, so a
+  /* -1, or where the child also writes its report: close-on-exec, so a
    * successful exec says so by closing it. */
   int                 report_fd;
-} ChildArgs;
 
-typedef struct
-{
-  Step                step;
-  int                 err;
-  guint               path;         /* index in exec_paths, for STEP_EXEC */
-} ChildReport;
+  /* Written by the child, read by the parent once clone() returned. */
+  gboolean            started;
+  ChildReport         report;
+} ChildArgs;
 
 /* Child side: async-signal-safe only, from here ... */
 
@@ -101,7 +107,12 @@ close_fds_between (const ChildArgs *args,
 
   if (syscall (SYS_close_range, (unsigned int) lo, (unsigned int) hi - 1, 0) < 0)
     {
-      for (unsigned int fd = lo; fd < (unsigned int) hi && fd < args->fd_limit; fd++)
+      struct rlimit limit;
+      unsigned int fd_limit = 65536;
+
+      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+        fd_limit = (unsigned int) limit.rlim_cur;
+      for (unsigned int fd = lo; fd < (unsigned int) hi && fd < fd_limit; fd++)
         close (fd);
     }
 }
@@ -111,12 +122,15 @@ child_fail_path (ChildArgs *args,
                  Step       step,
                  guint      path)
 {
-  ChildReport report = { step, errno, path };
   gssize n;
 
-  do
-    n = write (args->report_fd, &report, sizeof report);
-  while (n < 0 && errno == EINTR);
+  args->report = (ChildReport) { step, errno, path };
+  if (args->report_fd >= 0)
+    {
+      do
+        n = write (args->report_fd, &args->report, sizeof args->report);
+      while (n < 0 && errno == EINTR);
+    }
 
   _exit (127);
 }
@@ -139,14 +153,22 @@ child_main (void *data)
   int exec_errno = ENOENT;
   guint exec_path = 0;
   int lo;
-  int report_fd;
   int groups_errno = 0;
 
+  args->started = TRUE;
+
   /* Keep the report fd out of the way of the fd map. */
-  report_fd = fcntl (args->report_fd, F_DUPFD_CLOEXEC, args->floor_fd);
-  if (report_fd < 0)
-    child_fail (args, STEP_FDS);
-  args->report_fd = report_fd;
+  if (args->report_fd >= 0)
+    {
+      int report_fd = fcntl (args->report_fd, F_DUPFD_CLOEXEC, args->floor_fd);
+
+      if (report_fd < 0)
+        {
+          args->report_fd = -1;
+          child_fail (args, STEP_FDS);
+        }
+      args->report_fd = report_fd;
+    }
 
   /* Default dispositions before the mask is opened. */
   memset (&sa, 0, sizeof sa);
@@ -186,11 +208,13 @@ child_main (void *data)
     child_fail (args, STEP_CHDIR);
 
   /* Move every source above every target first, then onto its target:
-   * this gets any map right, swaps and cycles included. */
+   * this gets any map right, swaps and cycles included. A source already
+   * above every target (the pipes tpx made) is in the way of none. */
   for (guint i = 0; i < args->n; i++)
     {
-      args->tmp[i] = fcntl (args->src[i], F_DUPFD_CLOEXEC, args->floor_fd);
-      if (args->tmp[i] < 0)
+      if (args->src[i] >= args->floor_fd)
+        args->tmp[i] = args->src[i];
+      else if ((args->tmp[i] = fcntl (args->src[i], F_DUPFD_CLOEXEC, args->floor_fd)) < 0)
         child_fail (args, STEP_FDS);
     }
 
@@ -226,8 +250,13 @@ child_main (void *data)
       lo = args->dst[i] + 1;
     }
   close_fds_between (args, lo, args->floor_fd);
-  close_fds_between (args, args->floor_fd, args->report_fd);
-  close_fds_between (args, args->report_fd + 1, G_MAXINT);
+  if (args->report_fd >= 0)
+    {
+      close_fds_between (args, args->floor_fd, args->report_fd);
+      close_fds_between (args, args->report_fd + 1, G_MAXINT);
+    }
+  else
+    close_fds_between (args, args->floor_fd, G_MAXINT);
 
   if (plan->use_pty && ioctl (0, TIOCSCTTY, 0) < 0)
     child_fail (args, STEP_CTTY);
@@ -431,6 +460,10 @@ tpx_spawn_result_clear (TpxSpawnResult *result)
   close_fd (&result->pidfd);
 }
 
+/* One stack kept between spawns: taken by one spawn at a time, any other
+ * spawn running at the same moment maps its own. */
+static gpointer spare_stack;
+
 static pid_t
 clone_child (ChildArgs *args,
              int       *pidfd)
@@ -441,10 +474,14 @@ clone_child (ChildArgs *args,
   pid_t pid;
   int saved_errno;
 
-  stack = mmap (NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED)
-    return -1;
+  stack = g_atomic_pointer_exchange (&spare_stack, NULL);
+  if (stack == NULL)
+    {
+      stack = mmap (NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+      if (stack == MAP_FAILED)
+        return -1;
+    }
 
   sigfillset (&all);
   pthread_sigmask (SIG_SETMASK, &all, &old);
@@ -463,15 +500,21 @@ clone_child (ChildArgs *args,
 
   pthread_sigmask (SIG_SETMASK, &old, NULL);
 #if defined (__SANITIZE_ADDRESS__)
-  /* The child's frames left their redzones poisoned in the shadow memory;
-   * the next mmap() may hand out the same pages. */
+  /* The child's frames left their redzones poisoned in the shadow memory. */
   ASAN_UNPOISON_MEMORY_REGION (stack, CHILD_STACK_SIZE);
 #endif
-  munmap (stack, CHILD_STACK_SIZE);
+  /* With CLONE_VFORK the child is done with the stack: it has called
+   * execve() or _exit(). */
+  if (!g_atomic_pointer_compare_and_exchange (&spare_stack, NULL, stack))
+    munmap (stack, CHILD_STACK_SIZE);
 
   errno = saved_errno;
   return pid;
 }
+
+/* Whether a child's writes to the memory it shares with the parent have
+ * been seen: not where clone() is emulated by a fork. */
+static gint shared_memory_proven;
 
 gboolean
 tpx_spawn (const TpxSpawnPlan *plan,
@@ -485,11 +528,9 @@ tpx_spawn (const TpxSpawnPlan *plan,
   guint n_child_ends = 0;
   guint n_map;
   ChildArgs args = { 0 };
-  ChildReport report;
-  struct rlimit limit;
+  gboolean use_pipe;
   int report_pipe[2] = { -1, -1 };
   int pidfd = -1;
-  gssize n;
   pid_t pid;
 
   memset (result, 0, sizeof *result);
@@ -573,7 +614,8 @@ tpx_spawn (const TpxSpawnPlan *plan,
         }
     }
 
-  if (pipe2 (report_pipe, O_CLOEXEC) < 0)
+  use_pipe = !g_atomic_int_get (&shared_memory_proven);
+  if (use_pipe && pipe2 (report_pipe, O_CLOEXEC) < 0)
     {
       set_spawn_error (error, plan, errno, _("create a pipe"));
       goto failed;
@@ -581,6 +623,7 @@ tpx_spawn (const TpxSpawnPlan *plan,
 
   args.plan = plan;
   args.report_fd = report_pipe[1];
+  args.report.step = STEP_NONE;
   args.src = src;
   args.dst = dst;
   args.tmp = tmp;
@@ -598,9 +641,8 @@ tpx_spawn (const TpxSpawnPlan *plan,
   args.drop_groups = plan->set_uid || plan->set_gid;
   args.ids_change = (plan->set_uid && plan->uid != getuid ()) ||
                     (plan->set_gid && plan->gid != getgid ());
-  args.group = plan->set_gid ? plan->gid : getegid ();
-  args.fd_limit = getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY ?
-                  (unsigned int) limit.rlim_cur : 65536;
+  if (args.drop_groups)
+    args.group = plan->set_gid ? plan->gid : getegid ();
 
   pid = clone_child (&args, &pidfd);
   if (pid < 0)
@@ -613,24 +655,36 @@ tpx_spawn (const TpxSpawnPlan *plan,
     close_fd (&child_ends[i]);
   close_fd (&report_pipe[1]);
 
-  /* End of file: the exec closed the report fd. With CLONE_VFORK this
-   * never waits; where clone is emulated by a fork (valgrind), it waits
-   * for the exec. */
-  do
-    n = read (report_pipe[0], &report, sizeof report);
-  while (n < 0 && errno == EINTR);
-  close_fd (&report_pipe[0]);
-
-  if (n != 0)
+  if (use_pipe)
     {
-      if (n != sizeof report)
-        report = (ChildReport) { STEP_EXEC, n < 0 ? errno : EIO, 0 };
+      ChildReport piped;
+      gssize n;
 
+      /* End of file: the exec closed the report fd. With CLONE_VFORK this
+       * never waits; where clone is emulated by a fork (valgrind), it
+       * waits for the exec. */
+      do
+        n = read (report_pipe[0], &piped, sizeof piped);
+      while (n < 0 && errno == EINTR);
+      close_fd (&report_pipe[0]);
+
+      if (n == 0)
+        piped.step = STEP_NONE;
+      else if (n != sizeof piped)
+        piped = (ChildReport) { STEP_EXEC, n < 0 ? errno : EIO, 0 };
+
+      if (args.started && args.report.step == piped.step)
+        g_atomic_int_set (&shared_memory_proven, TRUE);
+      args.report = piped;
+    }
+
+  if (args.report.step != STEP_NONE)
+    {
       /* The child has called _exit(): reap it now. */
       while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
         ;
       close_fd (&pidfd);
-      set_child_error (error, plan, &args, &report);
+      set_child_error (error, plan, &args, &args.report);
       goto failed;
     }
 
