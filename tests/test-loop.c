@@ -2,7 +2,10 @@
 
 /*
  * White-box tests of the internal epoll loop (tpx/tpx-loop-private.h): one
- * pollable fd per GMainContext, whatever the number of fds registered.
+ * pollable fd per GMainContext, whatever the number of fds registered, or
+ * the fds themselves while there are only a few. The event tests run in
+ * both modes: "direct", and "epoll", where the loop is first padded with
+ * idle fds until it moves to its epoll set.
  */
 
 #include "config.h"
@@ -103,6 +106,53 @@ write_byte (int fd)
   g_assert_cmpint (write (fd, "x", 1), ==, 1);
 }
 
+typedef enum {
+  MODE_DIRECT,
+  MODE_EPOLL,
+} Mode;
+
+#define N_PADDING (TPX_LOOP_DIRECT_MAX + 1)
+
+/* Idle fds that push a loop into its epoll set. */
+typedef struct {
+  TpxLoop      *loop;
+  int           fds[N_PADDING];
+  Watched       w[N_PADDING];
+  guint         n;
+} Padding;
+
+static void
+pad_loop (TpxLoop       *loop,
+          Padding       *pad,
+          gconstpointer  mode)
+{
+  memset (pad, 0, sizeof *pad);
+  pad->loop = loop;
+  if (GPOINTER_TO_INT (mode) != MODE_EPOLL)
+    return;
+
+  for (pad->n = 0; pad->n < N_PADDING; pad->n++)
+    {
+      pad->fds[pad->n] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+      g_assert_cmpint (pad->fds[pad->n], >=, 0);
+      pad->w[pad->n].loop = loop;
+      pad->w[pad->n].watch = tpx_loop_add (loop, pad->fds[pad->n], EPOLLIN,
+                                           watched_cb, &pad->w[pad->n]);
+      g_assert_nonnull (pad->w[pad->n].watch);
+    }
+}
+
+static void
+unpad_loop (Padding *pad)
+{
+  for (guint i = 0; i < pad->n; i++)
+    {
+      g_assert_cmpuint (pad->w[i].n_calls, ==, 0);
+      tpx_loop_remove (pad->loop, pad->w[i].watch);
+      close (pad->fds[i]);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -130,14 +180,16 @@ test_loop_ref_for_context (void)
 }
 
 static void
-test_loop_readable (void)
+test_loop_readable (gconstpointer mode)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   TpxLoop *loop = tpx_loop_ref_for_context (context);
+  Padding pad;
   Watched w = { 0 };
   int fds[2];
   char buffer[8];
 
+  pad_loop (loop, &pad, mode);
   make_pipe (fds);
 
   w.loop = loop;
@@ -167,17 +219,20 @@ test_loop_readable (void)
 
   tpx_loop_remove (loop, w.watch);
   close (fds[0]);
+  unpad_loop (&pad);
   tpx_loop_unref (loop);
 }
 
 static void
-test_loop_modify (void)
+test_loop_modify (gconstpointer mode)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   TpxLoop *loop = tpx_loop_ref_for_context (context);
+  Padding pad;
   Watched w = { 0 };
   int fds[2];
 
+  pad_loop (loop, &pad, mode);
   make_pipe (fds);
 
   /* An empty pipe's write end is writable at once. */
@@ -200,6 +255,7 @@ test_loop_modify (void)
 
   tpx_loop_remove (loop, w.watch);
   close (fds[1]);
+  unpad_loop (&pad);
   tpx_loop_unref (loop);
 }
 
@@ -209,8 +265,12 @@ test_loop_add_invalid (void)
   g_autoptr(GMainContext) context = g_main_context_new ();
   TpxLoop *loop = tpx_loop_ref_for_context (context);
   TpxLoopWatch *watch;
+  Padding pad;
   Watched w = { 0 };
   int fd;
+
+  /* Only the epoll set checks fds. */
+  pad_loop (loop, &pad, GINT_TO_POINTER (MODE_EPOLL));
 
   /* epoll refuses regular files with EPERM. */
   fd = open ("/proc/self/status", O_RDONLY | O_CLOEXEC);
@@ -222,17 +282,20 @@ test_loop_add_invalid (void)
   g_assert_cmpint (errno, ==, EPERM);
 
   close (fd);
+  unpad_loop (&pad);
   tpx_loop_unref (loop);
 }
 
 static void
-test_loop_remove_self_in_dispatch (void)
+test_loop_remove_self_in_dispatch (gconstpointer mode)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   TpxLoop *loop = tpx_loop_ref_for_context (context);
+  Padding pad;
   Watched w = { 0 };
   int fds[2];
 
+  pad_loop (loop, &pad, mode);
   make_pipe (fds);
   write_byte (fds[1]);
 
@@ -249,17 +312,20 @@ test_loop_remove_self_in_dispatch (void)
   drain_context (context);
   g_assert_cmpuint (w.n_calls, ==, 1);
 
+  unpad_loop (&pad);
   tpx_loop_unref (loop);
 }
 
 static void
-test_loop_remove_other_in_dispatch (void)
+test_loop_remove_other_in_dispatch (gconstpointer mode)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   TpxLoop *loop = tpx_loop_ref_for_context (context);
+  Padding pad;
   Watched a = { 0 }, b = { 0 };
   int pa[2], pb[2];
 
+  pad_loop (loop, &pad, mode);
   make_pipe (pa);
   make_pipe (pb);
 
@@ -325,6 +391,7 @@ test_loop_remove_other_in_dispatch (void)
         close (pb[i]);
     }
 
+  unpad_loop (&pad);
   tpx_loop_unref (loop);
 }
 
@@ -370,9 +437,10 @@ test_loop_many_idle_fds (void)
 
   n_empty = count_context_poll_fds (context);
 
+  /* An empty loop polls nothing; a thousand fds are one epoll fd. */
   loop = tpx_loop_ref_for_context (context);
-  n_loop = count_context_poll_fds (context);
-  g_assert_cmpint (n_loop, ==, n_empty + 1);
+  g_assert_cmpint (count_context_poll_fds (context), ==, n_empty);
+  n_loop = n_empty + 1;
 
   fds = g_new (int, N_IDLE_FDS);
   watches = g_new (TpxLoopWatch *, N_IDLE_FDS);
@@ -413,7 +481,8 @@ test_loop_many_idle_fds (void)
       close (fds[i]);
     }
 
-  g_assert_cmpint (count_context_poll_fds (context), ==, n_loop);
+  /* All gone: polled directly again, that is not at all. */
+  g_assert_cmpint (count_context_poll_fds (context), ==, n_empty);
 
   tpx_loop_unref (loop);
 
@@ -425,43 +494,150 @@ test_loop_many_idle_fds (void)
   g_free (fds);
 }
 
-static void
-test_loop_unref_closes_epoll_fd (void)
+/* The context's poll fds: the epoll fd, if there is one, comes first. */
+static int
+find_epoll_fd (GMainContext *context)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  TpxLoop *loop;
-  GPollFD fds[16];
+  GPollFD fds[64];
   int priority, timeout, n;
-  int epfd = -1;
-
-  loop = tpx_loop_ref_for_context (context);
 
   g_assert_true (g_main_context_acquire (context));
   g_main_context_prepare (context, &priority);
   n = g_main_context_query (context, G_MAXINT, &timeout, fds, G_N_ELEMENTS (fds));
-  g_main_context_check (context, G_MAXINT, fds, n);
+  g_main_context_check (context, G_MAXINT, fds, MIN (n, (int) G_N_ELEMENTS (fds)));
   g_main_context_release (context);
 
-  /* The loop's own fd is an epoll fd: find it through /proc. */
-  for (int i = 0; i < n; i++)
+  /* Found through /proc: the loop's own fd is an epoll fd. */
+  for (int i = 0; i < MIN (n, (int) G_N_ELEMENTS (fds)); i++)
     {
       g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", fds[i].fd);
       g_autofree char *target = g_file_read_link (link, NULL);
 
       if (target != NULL && strstr (target, "eventpoll") != NULL)
-        epfd = fds[i].fd;
+        return fds[i].fd;
     }
+
+  return -1;
+}
+
+static void
+assert_epoll_fd_closed (int epfd)
+{
+  g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", epfd);
+  g_autofree char *target = g_file_read_link (link, NULL);
+
+  /* Either closed, or the number reused by something that is not it. */
+  g_assert_true (target == NULL || strstr (target, "eventpoll") == NULL);
+}
+
+static void
+test_loop_unref_closes_epoll_fd (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  TpxLoop *loop;
+  Padding pad;
+  int epfd;
+
+  loop = tpx_loop_ref_for_context (context);
+  pad_loop (loop, &pad, GINT_TO_POINTER (MODE_EPOLL));
+  epfd = find_epoll_fd (context);
   g_assert_cmpint (epfd, >=, 0);
 
+  /* Down to DIRECT_MIN + 1 watches, the set stays; the last reference
+   * closes it with whatever watches are left. */
+  while (pad.n > TPX_LOOP_DIRECT_MIN + 1)
+    {
+      pad.n--;
+      tpx_loop_remove (loop, pad.w[pad.n].watch);
+      close (pad.fds[pad.n]);
+    }
+  g_assert_cmpint (find_epoll_fd (context), ==, epfd);
+
   tpx_loop_unref (loop);
+  assert_epoll_fd_closed (epfd);
+  for (guint i = 0; i < pad.n; i++)
+    close (pad.fds[i]);
+}
 
-  {
-    g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", epfd);
-    g_autofree char *target = g_file_read_link (link, NULL);
+/* Up to TPX_LOOP_DIRECT_MAX fds the context polls them directly; one more
+ * and they move to the epoll set, which stays until no more than
+ * TPX_LOOP_DIRECT_MIN are left. Events arrive in every state. */
+static void
+test_loop_direct_and_epoll (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  TpxLoop *loop;
+  int fds[TPX_LOOP_DIRECT_MAX + 1];
+  Watched w[TPX_LOOP_DIRECT_MAX + 1] = { { 0 } };
+  int n_empty, epfd;
+  guint n = 0;
+  guint64 one = 1;
 
-    /* Either closed, or the number reused by something that is not it. */
-    g_assert_true (target == NULL || strstr (target, "eventpoll") == NULL);
-  }
+  n_empty = count_context_poll_fds (context);
+  loop = tpx_loop_ref_for_context (context);
+
+  for (; n < TPX_LOOP_DIRECT_MAX; n++)
+    {
+      fds[n] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+      w[n].loop = loop;
+      w[n].watch = tpx_loop_add (loop, fds[n], EPOLLIN, watched_cb, &w[n]);
+      g_assert_nonnull (w[n].watch);
+      g_assert_cmpint (count_context_poll_fds (context), ==, n_empty + n + 1);
+    }
+  g_assert_cmpint (find_epoll_fd (context), ==, -1);
+
+  g_assert_cmpint (write (fds[0], &one, sizeof one), ==, sizeof one);
+  run_until_count (context, &w[0].n_calls, 1);
+  g_assert_true (w[0].last_events & EPOLLIN);
+
+  /* One more: a single epoll fd, and fd 0 still reported. */
+  fds[n] = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  w[n].loop = loop;
+  w[n].watch = tpx_loop_add (loop, fds[n], EPOLLIN, watched_cb, &w[n]);
+  n++;
+  g_assert_cmpint (count_context_poll_fds (context), ==, n_empty + 1);
+  epfd = find_epoll_fd (context);
+  g_assert_cmpint (epfd, >=, 0);
+  run_until_count (context, &w[0].n_calls, 2);
+  g_assert_cmpint (read (fds[0], &one, sizeof one), ==, sizeof one);
+
+  /* Down to DIRECT_MIN + 1: still the epoll set. */
+  while (n > TPX_LOOP_DIRECT_MIN + 1)
+    {
+      n--;
+      tpx_loop_remove (loop, w[n].watch);
+      close (fds[n]);
+    }
+  g_assert_cmpint (find_epoll_fd (context), ==, epfd);
+
+  /* One fewer: direct again, and the epoll fd closed. */
+  n--;
+  tpx_loop_remove (loop, w[n].watch);
+  close (fds[n]);
+  g_assert_cmpint (count_context_poll_fds (context), ==, n_empty + (int) n);
+  assert_epoll_fd_closed (epfd);
+
+  g_assert_cmpint (write (fds[1], &one, sizeof one), ==, sizeof one);
+  run_until_count (context, &w[1].n_calls, 1);
+  g_assert_true (w[1].last_events & EPOLLIN);
+
+  /* A reserve moves to the epoll set ahead of the adds; compacting
+   * without them moves back. */
+  g_assert_true (tpx_loop_reserve (loop, TPX_LOOP_DIRECT_MAX - n));
+  g_assert_cmpint (find_epoll_fd (context), ==, -1);
+  g_assert_true (tpx_loop_reserve (loop, TPX_LOOP_DIRECT_MAX - n + 1));
+  g_assert_cmpint (find_epoll_fd (context), >=, 0);
+  tpx_loop_compact (loop);
+  g_assert_cmpint (find_epoll_fd (context), ==, -1);
+  g_assert_cmpint (count_context_poll_fds (context), ==, n_empty + (int) n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      tpx_loop_remove (loop, w[i].watch);
+      close (fds[i]);
+    }
+  g_assert_cmpint (count_context_poll_fds (context), ==, n_empty);
+  tpx_loop_unref (loop);
 }
 
 static gpointer
@@ -506,11 +682,21 @@ main (int    argc,
 
   g_test_add_func ("/tpx/loop/ref-for-context", test_loop_ref_for_context);
   g_test_add_func ("/tpx/loop/ref-from-thread", test_loop_ref_from_thread);
-  g_test_add_func ("/tpx/loop/readable", test_loop_readable);
-  g_test_add_func ("/tpx/loop/modify", test_loop_modify);
+  for (Mode mode = MODE_DIRECT; mode <= MODE_EPOLL; mode++)
+    {
+      const char *name = mode == MODE_DIRECT ? "direct" : "epoll";
+      g_autofree char *readable = g_strdup_printf ("/tpx/loop/%s/readable", name);
+      g_autofree char *modify = g_strdup_printf ("/tpx/loop/%s/modify", name);
+      g_autofree char *self = g_strdup_printf ("/tpx/loop/%s/remove/self-in-dispatch", name);
+      g_autofree char *other = g_strdup_printf ("/tpx/loop/%s/remove/other-in-dispatch", name);
+
+      g_test_add_data_func (readable, GINT_TO_POINTER (mode), test_loop_readable);
+      g_test_add_data_func (modify, GINT_TO_POINTER (mode), test_loop_modify);
+      g_test_add_data_func (self, GINT_TO_POINTER (mode), test_loop_remove_self_in_dispatch);
+      g_test_add_data_func (other, GINT_TO_POINTER (mode), test_loop_remove_other_in_dispatch);
+    }
   g_test_add_func ("/tpx/loop/add-invalid", test_loop_add_invalid);
-  g_test_add_func ("/tpx/loop/remove/self-in-dispatch", test_loop_remove_self_in_dispatch);
-  g_test_add_func ("/tpx/loop/remove/other-in-dispatch", test_loop_remove_other_in_dispatch);
+  g_test_add_func ("/tpx/loop/direct-and-epoll", test_loop_direct_and_epoll);
   g_test_add_func ("/tpx/loop/many-idle-fds", test_loop_many_idle_fds);
   g_test_add_func ("/tpx/loop/unref-closes-epoll-fd", test_loop_unref_closes_epoll_fd);
 

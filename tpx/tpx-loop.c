@@ -14,15 +14,26 @@
  * nothing happens. Here all the fds of one GMainContext live in one epoll
  * set, and the context polls only the epoll fd; dispatch asks epoll for the
  * ready fds and calls back just those.
+ *
+ * A context watching only a few fds (one or two children) does without the
+ * epoll set: the context polls those fds directly, as fds of the loop's one
+ * GSource. That saves an epoll_wait() on every wake-up and the making of
+ * the set. The loop moves to an epoll set when more than DIRECT_MAX fds are
+ * watched, and back once no more than DIRECT_MIN are left.
  */
 
 #define MAX_EVENTS 64
+#define DIRECT_MAX TPX_LOOP_DIRECT_MAX
+#define DIRECT_MIN TPX_LOOP_DIRECT_MIN
 
 struct _TpxLoopWatch
 {
   int           fd;
   TpxLoopFunc   func;        /* NULL once removed */
   gpointer      user_data;
+  guint32       events;
+  guint         index;       /* in loop->watches */
+  gpointer      tag;         /* polled directly: from g_source_add_unix_fd() */
   TpxLoopWatch *next_dead;
 };
 
@@ -31,7 +42,9 @@ struct _TpxLoop
   int           ref_count;   /* under loops_lock */
   GMainContext *context;
   GSource      *source;
-  int           epfd;
+  int           epfd;        /* -1 while the fds are polled directly */
+  gpointer      epfd_tag;
+  GPtrArray    *watches;     /* every live watch */
   guint         dispatching;
   TpxLoopWatch *dead;        /* removed during dispatch, freed after it */
 };
@@ -66,6 +79,105 @@ free_dead_watches (TpxLoop *loop)
     }
 }
 
+static GIOCondition
+condition_from_events (guint32 events)
+{
+  return ((events & EPOLLIN) ? G_IO_IN : 0) | ((events & EPOLLOUT) ? G_IO_OUT : 0);
+}
+
+static guint32
+events_from_condition (GIOCondition condition)
+{
+  return ((condition & G_IO_IN) ? EPOLLIN : 0) |
+         ((condition & G_IO_OUT) ? EPOLLOUT : 0) |
+         ((condition & G_IO_HUP) ? EPOLLHUP : 0) |
+         ((condition & (G_IO_ERR | G_IO_NVAL)) ? EPOLLERR : 0);
+}
+
+/* What the context's last poll said of the directly polled fds, taken
+ * before any callback runs: a callback may remove any watch. */
+static int
+collect_direct (TpxLoop            *loop,
+                struct epoll_event *events)
+{
+  int n = 0;
+
+  for (guint i = 0; i < loop->watches->len; i++)
+    {
+      TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
+      GIOCondition revents = g_source_query_unix_fd (loop->source, watch->tag);
+
+      if (revents != 0)
+        {
+          events[n].events = events_from_condition (revents);
+          events[n].data.ptr = watch;
+          n++;
+        }
+    }
+
+  return n;
+}
+
+/* Moves every watch into a new epoll set. */
+static gboolean
+switch_to_epoll (TpxLoop *loop)
+{
+  int epfd = epoll_create1 (EPOLL_CLOEXEC);
+
+  if (epfd < 0)
+    return FALSE;
+
+  for (guint i = 0; i < loop->watches->len; i++)
+    {
+      TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
+      struct epoll_event ev = { .events = watch->events, .data.ptr = watch };
+
+      if (epoll_ctl (epfd, EPOLL_CTL_ADD, watch->fd, &ev) < 0)
+        {
+          int saved_errno = errno;
+
+          close (epfd);
+          errno = saved_errno;
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; i < loop->watches->len; i++)
+    {
+      TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
+
+      g_source_remove_unix_fd (loop->source, watch->tag);
+      watch->tag = NULL;
+    }
+  loop->epfd = epfd;
+  loop->epfd_tag = g_source_add_unix_fd (loop->source, epfd, G_IO_IN);
+
+  return TRUE;
+}
+
+/* Back to polling directly once few watches are left; not in the middle
+ * of a dispatch, whose batch came from the epoll set. */
+static void
+maybe_switch_to_direct (TpxLoop *loop)
+{
+  int epfd = loop->epfd;
+
+  if (epfd < 0 || loop->dispatching > 0 || loop->watches->len > DIRECT_MIN)
+    return;
+
+  loop->epfd = -1;
+  g_source_remove_unix_fd (loop->source, loop->epfd_tag);
+  loop->epfd_tag = NULL;
+  for (guint i = 0; i < loop->watches->len; i++)
+    {
+      TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
+
+      watch->tag = g_source_add_unix_fd (loop->source, watch->fd,
+                                         condition_from_events (watch->events));
+    }
+  close (epfd);
+}
+
 static gboolean
 loop_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
@@ -75,7 +187,10 @@ loop_source_dispatch (GSource     *source,
   struct epoll_event events[MAX_EVENTS];
   int n;
 
-  n = epoll_wait (loop->epfd, events, MAX_EVENTS, 0);
+  if (loop->epfd >= 0)
+    n = epoll_wait (loop->epfd, events, MAX_EVENTS, 0);
+  else
+    n = collect_direct (loop, events);
   if (n <= 0)
     return G_SOURCE_CONTINUE;
 
@@ -91,7 +206,10 @@ loop_source_dispatch (GSource     *source,
     }
 
   if (--loop->dispatching == 0)
-    free_dead_watches (loop);
+    {
+      free_dead_watches (loop);
+      maybe_switch_to_direct (loop);
+    }
 
   tpx_loop_unref (loop);
 
@@ -125,17 +243,8 @@ tpx_loop_ref_for_context (GMainContext *context)
   loop = g_new0 (TpxLoop, 1);
   loop->ref_count = 1;
   loop->context = g_main_context_ref (context);
-  loop->epfd = epoll_create1 (EPOLL_CLOEXEC);
-  if (loop->epfd < 0)
-    {
-      int saved_errno = errno;
-
-      g_main_context_unref (loop->context);
-      g_free (loop);
-      g_mutex_unlock (&loops_lock);
-      errno = saved_errno;
-      return NULL;
-    }
+  loop->epfd = -1;
+  loop->watches = g_ptr_array_new_with_free_func (g_free);
 
   loop->source = g_source_new (&loop_source_funcs, sizeof (LoopSource));
   ((LoopSource *) loop->source)->loop = loop;
@@ -144,7 +253,6 @@ tpx_loop_ref_for_context (GMainContext *context)
    * outermost dispatch ends), and without this GLib blocks and unblocks
    * the source around every dispatch, at the cost of a wake-up each time. */
   g_source_set_can_recurse (loop->source, TRUE);
-  g_source_add_unix_fd (loop->source, loop->epfd, G_IO_IN);
   g_source_attach (loop->source, context);
 
   g_hash_table_insert (loops, context, loop);
@@ -171,7 +279,9 @@ tpx_loop_unref (TpxLoop *loop)
   g_source_destroy (loop->source);
   g_clear_pointer (&loop->source, g_source_unref);
   free_dead_watches (loop);
-  close (loop->epfd);
+  g_ptr_array_unref (loop->watches);
+  if (loop->epfd >= 0)
+    close (loop->epfd);
   g_main_context_unref (loop->context);
   g_free (loop);
 }
@@ -182,6 +292,26 @@ tpx_loop_get_context (TpxLoop *loop)
   return loop->context;
 }
 
+gboolean
+tpx_loop_reserve (TpxLoop *loop,
+                  guint    n_watches)
+{
+  g_return_val_if_fail (loop != NULL, FALSE);
+
+  if (loop->epfd >= 0 || loop->watches->len + n_watches <= DIRECT_MAX)
+    return TRUE;
+
+  return switch_to_epoll (loop);
+}
+
+void
+tpx_loop_compact (TpxLoop *loop)
+{
+  g_return_if_fail (loop != NULL);
+
+  maybe_switch_to_direct (loop);
+}
+
 TpxLoopWatch *
 tpx_loop_add (TpxLoop     *loop,
               int          fd,
@@ -190,27 +320,38 @@ tpx_loop_add (TpxLoop     *loop,
               gpointer     user_data)
 {
   TpxLoopWatch *watch;
-  struct epoll_event ev;
 
   g_return_val_if_fail (loop != NULL, NULL);
   g_return_val_if_fail (fd >= 0, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
+  if (!tpx_loop_reserve (loop, 1))
+    return NULL;
+
   watch = g_new0 (TpxLoopWatch, 1);
   watch->fd = fd;
   watch->func = func;
   watch->user_data = user_data;
+  watch->events = events;
 
-  ev.events = events;
-  ev.data.ptr = watch;
-  if (epoll_ctl (loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+  if (loop->epfd >= 0)
     {
-      int saved_errno = errno;
+      struct epoll_event ev = { .events = events, .data.ptr = watch };
 
-      g_free (watch);
-      errno = saved_errno;
-      return NULL;
+      if (epoll_ctl (loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        {
+          int saved_errno = errno;
+
+          g_free (watch);
+          errno = saved_errno;
+          return NULL;
+        }
     }
+  else
+    watch->tag = g_source_add_unix_fd (loop->source, fd, condition_from_events (events));
+
+  watch->index = loop->watches->len;
+  g_ptr_array_add (loop->watches, watch);
 
   return watch;
 }
@@ -225,6 +366,16 @@ tpx_loop_modify (TpxLoop      *loop,
   g_return_val_if_fail (loop != NULL, FALSE);
   g_return_val_if_fail (watch != NULL && watch->func != NULL, FALSE);
 
+  if (watch->events == events)
+    return TRUE;
+  watch->events = events;
+
+  if (loop->epfd < 0)
+    {
+      g_source_modify_unix_fd (loop->source, watch->tag, condition_from_events (events));
+      return TRUE;
+    }
+
   ev.events = events;
   ev.data.ptr = watch;
   return epoll_ctl (loop->epfd, EPOLL_CTL_MOD, watch->fd, &ev) == 0;
@@ -234,11 +385,23 @@ void
 tpx_loop_remove (TpxLoop      *loop,
                  TpxLoopWatch *watch)
 {
+  TpxLoopWatch *last;
+
   g_return_if_fail (loop != NULL);
   g_return_if_fail (watch != NULL && watch->func != NULL);
 
-  epoll_ctl (loop->epfd, EPOLL_CTL_DEL, watch->fd, NULL);
+  if (loop->epfd >= 0)
+    epoll_ctl (loop->epfd, EPOLL_CTL_DEL, watch->fd, NULL);
+  else
+    g_source_remove_unix_fd (loop->source, watch->tag);
+  watch->tag = NULL;
   watch->func = NULL;
+
+  /* Out of the array without freeing it: the last one takes its place. */
+  last = g_ptr_array_index (loop->watches, loop->watches->len - 1);
+  last->index = watch->index;
+  loop->watches->pdata[watch->index] = last;
+  g_ptr_array_steal_index (loop->watches, loop->watches->len - 1);
 
   if (loop->dispatching > 0)
     {
@@ -247,5 +410,8 @@ tpx_loop_remove (TpxLoop      *loop,
       loop->dead = watch;
     }
   else
-    g_free (watch);
+    {
+      g_free (watch);
+      maybe_switch_to_direct (loop);
+    }
 }

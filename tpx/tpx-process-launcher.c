@@ -689,6 +689,7 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   TpxSpawnPlan plan = { 0 };
   TpxSpawnResult result;
   TpxLoop *loop;
+  guint n_watches;
 
   g_return_val_if_fail (TPX_IS_PROCESS_LAUNCHER (self), NULL);
   g_return_val_if_fail (protocol == NULL || TPX_IS_PROCESS_PROTOCOL (protocol), NULL);
@@ -747,14 +748,19 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   plan.rows = self->rows;
   plan.cols = self->cols;
 
-  /* The context's epoll set first: without it the child could not be
-   * watched, and it may take the last free fd. */
+  /* Room to watch the child first (its pipes and its pidfd): that may
+   * take an fd, possibly the last free one. */
+  n_watches = 1;
+  for (guint i = 0; i < plan.n_fds; i++)
+    if (plan.use_pty ? i < 2 : plan.fds[i].kind != TPX_CHILD_FD_INHERIT)
+      n_watches++;
   context = g_main_context_ref_thread_default ();
   loop = tpx_loop_ref_for_context (context);
-  if (loop == NULL)
+  if (!tpx_loop_reserve (loop, n_watches))
     {
       int saved_errno = errno;
 
+      tpx_loop_unref (loop);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                    _("Failed to spawn “%s”: %s: %s"),
                    display, _("create an epoll set"), g_strerror (saved_errno));
@@ -763,6 +769,7 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
 
   if (!tpx_spawn (&plan, &result, error))
     {
+      tpx_loop_compact (loop);
       tpx_loop_unref (loop);
       return NULL;
     }
