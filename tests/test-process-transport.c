@@ -491,6 +491,45 @@ test_write_order (void)
   g_assert_cmpmem (rec->data[1]->data, rec->data[1]->len, expected->data, expected->len);
 }
 
+/* Bulk writes on a busy pipe go through the spliced chunks: the bytes the
+ * child reads are the ones written, even when the caller scribbles over a
+ * borrowed buffer right after writing it, and when stdin is closed (and the
+ * chunks unmapped) while the pipe still holds their pages. */
+static void
+test_write_spliced_bulk (void)
+{
+  g_autoptr(TpxProcessTransport) transport = spawn_helper ("echo", NULL);
+  g_autoptr(TpxTestRecorder) rec = tpx_test_recorder_new (transport);
+  g_autoptr(GByteArray) expected = g_byte_array_new ();
+
+  for (guint i = 0; i < 48; i++)
+    {
+      g_autoptr(GBytes) chunk = make_pattern (i % 2 == 0 ? MIB : 200 * 1024 + i, 100 + i);
+      gsize len;
+      const guint8 *data = g_bytes_get_data (chunk, &len);
+
+      g_byte_array_append (expected, data, len);
+      if (i % 2 == 0)
+        tpx_process_transport_write_bytes (transport, chunk);
+      else
+        {
+          g_autofree guint8 *borrowed = g_memdup2 (data, len);
+
+          tpx_process_transport_write (transport, borrowed, len);
+          memset (borrowed, 0xEE, len);
+        }
+      if (i % 8 == 0)
+        g_main_context_iteration (NULL, FALSE);
+    }
+
+  tpx_process_transport_close_stdin (transport);
+  tpx_test_recorder_wait (rec, TIMEOUT_MS);
+
+  assert_well_formed (rec, std_pipes, G_N_ELEMENTS (std_pipes));
+  g_assert_cmpuint (rec->data[1]->len, ==, expected->len);
+  g_assert_true (memcmp (rec->data[1]->data, expected->data, expected->len) == 0);
+}
+
 static void
 test_write_flush_on_close (void)
 {
@@ -1649,6 +1688,7 @@ main (int    argc,
   g_test_add_func ("/tpx/process-transport/write/bytes-no-block", test_write_bytes_no_block);
   g_test_add_func ("/tpx/process-transport/write/idle-child", test_write_never_blocks_on_idle_child);
   g_test_add_func ("/tpx/process-transport/write/order", test_write_order);
+  g_test_add_func ("/tpx/process-transport/write/spliced-bulk", test_write_spliced_bulk);
   g_test_add_func ("/tpx/process-transport/write/flush-on-close", test_write_flush_on_close);
   g_test_add_func ("/tpx/process-transport/write/flush-on-close-child-fd", test_write_flush_on_close_child_fd);
   g_test_add_func ("/tpx/process-transport/write/flush-on-lose-connection", test_write_flush_on_lose_connection);

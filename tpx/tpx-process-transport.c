@@ -23,6 +23,7 @@
 #include "tpx-loop-private.h"
 #include "tpx-process-protocol-private.h"
 #include "tpx-process-status-private.h"
+#include "tpx-write-queue-private.h"
 
 /**
  * TpxProcessTransport:
@@ -63,15 +64,12 @@
 #define BIG_PIPE_SIZE  (1024 * 1024)
 #define READS_PER_WAKE 4
 #define SMALL_READ     (4 * 1024)
-#define MAX_IOV        64
 
 typedef struct
 {
   TpxProcessTransport *self;
   TpxLoopWatch        *watch;
-  GQueue               queue;        /* GBytes, writes not yet written */
-  gsize                head_offset;  /* bytes of the head already written */
-  gsize                queued;
+  TpxWriteQueue        out;          /* writes the pipe did not take yet */
   gsize                read_size;    /* grows with a busy pipe */
   int                  child_fd;
   int                  fd;           /* -1 once closed */
@@ -186,14 +184,6 @@ find_pipe (TpxProcessTransport *self,
   return NULL;
 }
 
-static void
-pipe_clear_queue (Pipe *pipe)
-{
-  g_queue_clear_full (&pipe->queue, (GDestroyNotify) g_bytes_unref);
-  pipe->head_offset = 0;
-  pipe->queued = 0;
-}
-
 /* Stops watching and closes the fd; the loss is announced separately. */
 static void
 pipe_close (Pipe *pipe)
@@ -210,7 +200,7 @@ pipe_close (Pipe *pipe)
       close (pipe->fd);
       pipe->fd = -1;
     }
-  pipe_clear_queue (pipe);
+  tpx_write_queue_clear (&pipe->out);
   pipe->closing = FALSE;
 }
 
@@ -308,57 +298,10 @@ pipe_watch_output (Pipe     *pipe,
 static gboolean
 pipe_flush (Pipe *pipe)
 {
-  while (pipe->queued > 0)
-    {
-      struct iovec iov[MAX_IOV];
-      int n_iov = 0;
-      gsize wanted = 0;
-      gboolean full;
-      gssize n;
+  if (!tpx_write_queue_flush (&pipe->out, pipe->fd))
+    return FALSE;
 
-      for (GList *l = pipe->queue.head; l != NULL && n_iov < MAX_IOV; l = l->next)
-        {
-          gsize size;
-          const guint8 *data = g_bytes_get_data (l->data, &size);
-          gsize skip = n_iov == 0 ? pipe->head_offset : 0;
-
-          iov[n_iov].iov_base = (guint8 *) data + skip;
-          iov[n_iov].iov_len = size - skip;
-          wanted += size - skip;
-          n_iov++;
-        }
-
-      n = writev (pipe->fd, iov, n_iov);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno == EAGAIN)
-            break;
-          return FALSE;
-        }
-
-      /* A short write means the pipe is full: no need to hear EAGAIN say so. */
-      full = (gsize) n < wanted;
-      pipe->queued -= n;
-      while (n > 0)
-        {
-          gsize left = g_bytes_get_size (g_queue_peek_head (&pipe->queue)) - pipe->head_offset;
-
-          if ((gsize) n < left)
-            {
-              pipe->head_offset += n;
-              break;
-            }
-          n -= left;
-          g_bytes_unref (g_queue_pop_head (&pipe->queue));
-          pipe->head_offset = 0;
-        }
-      if (full)
-        break;
-    }
-
-  pipe_watch_output (pipe, pipe->queued > 0);
+  pipe_watch_output (pipe, tpx_write_queue_get_size (&pipe->out) > 0);
   return TRUE;
 }
 
@@ -367,7 +310,7 @@ handle_writable (Pipe    *pipe,
                  guint32  events)
 {
   TpxProcessTransport *self = pipe->self;
-  gboolean had_data = pipe->queued > 0;
+  gboolean had_data = tpx_write_queue_get_size (&pipe->out) > 0;
 
   if (!had_data)
     {
@@ -383,13 +326,13 @@ handle_writable (Pipe    *pipe,
       return;
     }
 
-  if (pipe->queued > 0)
+  if (tpx_write_queue_get_size (&pipe->out) > 0)
     return;
 
   if (g_signal_has_handler_pending (self, signals[WRITE_DRAINED], 0, FALSE))
     g_signal_emit (self, signals[WRITE_DRAINED], 0, pipe->child_fd);
 
-  if (pipe->closing && pipe->queued == 0 && pipe->fd >= 0)
+  if (pipe->closing && tpx_write_queue_get_size (&pipe->out) == 0 && pipe->fd >= 0)
     pipe_lost_now (pipe);
 }
 
@@ -404,6 +347,8 @@ pipe_grow (Pipe *pipe)
   size = fcntl (pipe->fd, F_SETPIPE_SZ, BIG_PIPE_SIZE);
   if (size > 0 && pipe->kind == TPX_CHILD_FD_READ)
     pipe->read_size = MAX (pipe->read_size, (gsize) size);
+  if (pipe->kind == TPX_CHILD_FD_WRITE)
+    tpx_write_queue_enable_splice (&pipe->out);
 }
 
 static GPrivate scratch_key = G_PRIVATE_INIT (g_free);
@@ -879,7 +824,7 @@ tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
       pipe->kind = result->pipes[i].kind;
       pipe->fd = result->pipes[i].fd;
       pipe->read_size = READ_SIZE;
-      g_queue_init (&pipe->queue);
+      tpx_write_queue_init (&pipe->out);
     }
 
   g_clear_pointer (&result->pipes, g_free);
@@ -990,12 +935,15 @@ pipe_write (Pipe         *pipe,
             gsize         len,
             GBytes       *bytes)
 {
+  gboolean was_empty = tpx_write_queue_get_size (&pipe->out) == 0;
+  gboolean queue_first;
   gssize n = 0;
 
   if (len == 0)
     return;
 
-  if (pipe->queued == 0)
+  queue_first = tpx_write_queue_wants (&pipe->out, len);
+  if (!queue_first)
     {
       /* Nothing waits: try the pipe at once, it usually takes it all. */
       do
@@ -1019,14 +967,22 @@ pipe_write (Pipe         *pipe,
         }
     }
 
-  if (bytes != NULL)
-    bytes = n == 0 ? g_bytes_ref (bytes) : g_bytes_new_from_bytes (bytes, n, len - n);
-  else
-    bytes = g_bytes_new (data + n, len - n);
+  if (bytes != NULL && n > 0)
+    {
+      g_autoptr(GBytes) rest = g_bytes_new_from_bytes (bytes, n, len - n);
 
-  g_queue_push_tail (&pipe->queue, bytes);
-  pipe->queued += len - n;
-  pipe_watch_output (pipe, TRUE);
+      tpx_write_queue_push (&pipe->out, NULL, len - n, rest);
+    }
+  else
+    tpx_write_queue_push (&pipe->out, data + n, len - n, bytes);
+
+  /* Bulk data on a busy pipe goes out at once, spliced. */
+  if (queue_first && was_empty && !pipe_flush (pipe))
+    {
+      pipe_lost_later (pipe);
+      return;
+    }
+  pipe_watch_output (pipe, tpx_write_queue_get_size (&pipe->out) > 0);
 }
 
 static gboolean
@@ -1186,7 +1142,7 @@ tpx_process_transport_get_write_buffer_size (TpxProcessTransport *self,
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
   pipe = find_pipe (self, child_fd);
-  return pipe != NULL ? pipe->queued : 0;
+  return pipe != NULL ? tpx_write_queue_get_size (&pipe->out) : 0;
 }
 
 static void
@@ -1195,7 +1151,7 @@ close_pipe (Pipe *pipe)
   if (pipe == NULL || pipe->fd < 0 || pipe->closing)
     return;
 
-  if (pipe->kind == TPX_CHILD_FD_WRITE && pipe->queued > 0)
+  if (pipe->kind == TPX_CHILD_FD_WRITE && tpx_write_queue_get_size (&pipe->out) > 0)
     pipe->closing = TRUE;   /* closed once the queue is written */
   else
     pipe_lost_later (pipe);
