@@ -153,9 +153,9 @@ stream_through (gboolean     splice,
   flush_all (&queue, fds[1]);
 
   if (splice)
-    g_assert_cmpuint (queue.total_in, >, 0);
+    g_assert_cmpuint (queue.ring->total_in, >, 0);
   else
-    g_assert_cmpuint (queue.total_in, ==, 0);
+    g_assert_null (queue.ring);
 
   tpx_write_queue_clear (&queue);
   close (fds[1]);
@@ -201,7 +201,7 @@ test_write_queue_clear_keeps_pipe_data (void)
   tpx_write_queue_push (&queue, NULL, MIB, bytes);
   g_assert_true (tpx_write_queue_flush (&queue, fds[1]));
   g_assert_cmpuint (tpx_write_queue_get_size (&queue), ==, 0);
-  g_assert_cmpuint (queue.total_in, ==, MIB);
+  g_assert_cmpuint (queue.ring->total_in, ==, MIB);
   tpx_write_queue_clear (&queue);
 
   /* Whatever the address space does now cannot reach the pipe's pages. */
@@ -239,7 +239,7 @@ test_write_queue_no_reuse_while_unread (void)
   tpx_write_queue_enable_splice (&queue);
 
   /* Fill the pipe: nobody reads. */
-  while (queue.total_in < MIB)
+  while (queue.ring->total_in < MIB)
     {
       g_autoptr(GBytes) bytes = pattern_bytes (offset, 256 * 1024, 9);
 
@@ -247,23 +247,23 @@ test_write_queue_no_reuse_while_unread (void)
       offset += 256 * 1024;
       g_assert_true (tpx_write_queue_flush (&queue, fds[1]));
     }
-  g_assert_cmpuint (queue.total_in, ==, MIB);
-  g_assert_nonnull (queue.chunks[0].base);
+  g_assert_cmpuint (queue.ring->total_in, ==, MIB);
+  g_assert_nonnull (queue.ring->chunks[0].base);
 
   /* Skip ahead so that the next chunk to fill is the first one, whose
    * pages the full pipe still holds (a pipe larger than the ring would get
    * there by itself). Refilling it in place would change bytes the reader
    * has not read yet. */
-  queue.current = TPX_WRITE_QUEUE_CHUNKS - 1;
-  queue.chunks[queue.current].len = 1;
-  queue.chunks[queue.current].off = 1;
+  queue.ring->current = TPX_WRITE_QUEUE_CHUNKS - 1;
+  queue.ring->chunks[queue.ring->current].len = 1;
+  queue.ring->chunks[queue.ring->current].off = 1;
   {
     g_autoptr(GBytes) bytes = pattern_bytes (offset, 256 * 1024, 9);
 
     tpx_write_queue_push (&queue, NULL, 256 * 1024, bytes);
     offset += 256 * 1024;
     g_assert_true (tpx_write_queue_flush (&queue, fds[1]));
-    g_assert_cmpuint (queue.current, ==, 0);
+    g_assert_cmpuint (queue.ring->current, ==, 0);
     g_assert_cmpuint (tpx_write_queue_get_size (&queue), ==, 256 * 1024);
   }
 
@@ -307,7 +307,7 @@ test_write_queue_not_a_pipe (void)
       reader.expected += sizes[i];
     }
   flush_all (&queue, fds[1]);
-  g_assert_false (queue.splice);
+  g_assert_false (queue.ring->splice);
   tpx_write_queue_clear (&queue);
   shutdown (fds[1], SHUT_WR);
   g_thread_join (thread);

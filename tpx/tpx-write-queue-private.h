@@ -27,19 +27,25 @@ typedef struct
   guint64  end;         /* stream position after its last byte */
 } TpxWriteChunk;
 
+/* Allocated when splicing is enabled: idle pipes do not pay for it. */
+typedef struct
+{
+  gboolean      splice;       /* vmsplice() works on this fd */
+  guint         current;      /* the chunk being spliced */
+  guint64       total_in;     /* bytes ever put into the pipe from chunks */
+  TpxWriteChunk chunks[TPX_WRITE_QUEUE_CHUNKS];
+} TpxWriteRing;
+
 typedef struct
 {
   GQueue        queue;        /* GBytes not copied or written yet */
   gsize         head_offset;  /* bytes of the head already taken */
   gsize         queued;       /* bytes not in the pipe yet, chunks included */
-  gboolean      splice;       /* may vmsplice() */
-  guint         current;      /* the chunk being spliced */
-  guint64       total_in;     /* bytes ever put into the pipe by splicing */
-  TpxWriteChunk chunks[TPX_WRITE_QUEUE_CHUNKS];
+  TpxWriteRing *ring;         /* NULL: plain writes only */
 } TpxWriteQueue;
 
 void     tpx_write_queue_init          (TpxWriteQueue *queue);
-/* Drops what is queued and unmaps the chunks. */
+/* Drops what is queued, unmaps the chunks and frees the ring. */
 void     tpx_write_queue_clear         (TpxWriteQueue *queue);
 /* Queues @data (copied) or @bytes (referenced); @bytes may be NULL. */
 void     tpx_write_queue_push          (TpxWriteQueue *queue,

@@ -32,16 +32,14 @@ tpx_write_queue_clear (TpxWriteQueue *queue)
   queue->head_offset = 0;
   queue->queued = 0;
 
+  if (queue->ring == NULL)
+    return;
+
   /* Safe even for pages the pipe still holds: it has its own references. */
   for (guint i = 0; i < TPX_WRITE_QUEUE_CHUNKS; i++)
-    {
-      TpxWriteChunk *chunk = &queue->chunks[i];
-
-      if (chunk->base != NULL)
-        munmap (chunk->base, CHUNK_SIZE);
-      memset (chunk, 0, sizeof *chunk);
-    }
-  queue->current = 0;
+    if (queue->ring->chunks[i].base != NULL)
+      munmap (queue->ring->chunks[i].base, CHUNK_SIZE);
+  g_clear_pointer (&queue->ring, g_free);
 }
 
 void
@@ -60,14 +58,24 @@ tpx_write_queue_push (TpxWriteQueue *queue,
 void
 tpx_write_queue_enable_splice (TpxWriteQueue *queue)
 {
-  queue->splice = TRUE;
+  if (queue->ring == NULL)
+    {
+      queue->ring = g_new0 (TpxWriteRing, 1);
+      queue->ring->splice = TRUE;
+    }
+}
+
+static gboolean
+splicing (TpxWriteQueue *queue)
+{
+  return queue->ring != NULL && queue->ring->splice;
 }
 
 gboolean
 tpx_write_queue_wants (TpxWriteQueue *queue,
                        gsize          len)
 {
-  return queue->queued > 0 || (queue->splice && len >= SPLICE_MIN);
+  return queue->queued > 0 || (splicing (queue) && len >= SPLICE_MIN);
 }
 
 /* Drops @n bytes from the head of the GBytes queue. */
@@ -129,15 +137,15 @@ flush_writev (TpxWriteQueue *queue,
 /* How much the child has read of what went through the chunks. Bytes
  * written otherwise make this an underestimate, which is the safe side. */
 static guint64
-bytes_consumed (TpxWriteQueue *queue,
-                int            fd)
+bytes_consumed (TpxWriteRing *ring,
+                int           fd)
 {
   int in_pipe;
 
-  if (ioctl (fd, FIONREAD, &in_pipe) < 0 || in_pipe < 0 || (guint64) in_pipe > queue->total_in)
+  if (ioctl (fd, FIONREAD, &in_pipe) < 0 || in_pipe < 0 || (guint64) in_pipe > ring->total_in)
     return 0;
 
-  return queue->total_in - in_pipe;
+  return ring->total_in - in_pipe;
 }
 
 /* Fills the next chunk from the GBytes queue. FALSE if no memory could be
@@ -146,17 +154,18 @@ static gboolean
 fill_next_chunk (TpxWriteQueue *queue,
                  int            fd)
 {
-  TpxWriteChunk *chunk = &queue->chunks[queue->current];
+  TpxWriteRing *ring = queue->ring;
+  TpxWriteChunk *chunk = &ring->chunks[ring->current];
 
   if (chunk->len > 0)
     {
-      queue->current = (queue->current + 1) % TPX_WRITE_QUEUE_CHUNKS;
-      chunk = &queue->chunks[queue->current];
+      ring->current = (ring->current + 1) % TPX_WRITE_QUEUE_CHUNKS;
+      chunk = &ring->chunks[ring->current];
     }
 
   /* Pages the child may still read are never written again: a chunk not
    * read through yet is left to the pipe and replaced. */
-  if (chunk->base != NULL && chunk->end > bytes_consumed (queue, fd))
+  if (chunk->base != NULL && chunk->end > bytes_consumed (ring, fd))
     {
       munmap (chunk->base, CHUNK_SIZE);
       chunk->base = NULL;
@@ -192,21 +201,22 @@ static int
 flush_chunk (TpxWriteQueue *queue,
              int            fd)
 {
-  TpxWriteChunk *chunk = &queue->chunks[queue->current];
+  TpxWriteRing *ring = queue->ring;
+  TpxWriteChunk *chunk = &ring->chunks[ring->current];
   gssize n;
 
   if (chunk->off == chunk->len && !fill_next_chunk (queue, fd))
     {
-      queue->splice = FALSE;
+      ring->splice = FALSE;
       return flush_writev (queue, fd);
     }
-  chunk = &queue->chunks[queue->current];
+  chunk = &ring->chunks[ring->current];
 
   for (;;)
     {
       struct iovec iov = { chunk->base + chunk->off, chunk->len - chunk->off };
 
-      if (queue->splice)
+      if (ring->splice)
         n = vmsplice (fd, &iov, 1, SPLICE_F_NONBLOCK);
       else
         n = write (fd, iov.iov_base, iov.iov_len);
@@ -215,22 +225,22 @@ flush_chunk (TpxWriteQueue *queue,
         break;
       if (errno == EINTR)
         continue;
-      if (queue->splice && (errno == EINVAL || errno == EBADF || errno == ENOSYS || errno == EPERM))
+      if (ring->splice && (errno == EINVAL || errno == EBADF || errno == ENOSYS || errno == EPERM))
         {
           /* Not a pipe after all, or vmsplice() forbidden: plain writes. */
-          queue->splice = FALSE;
+          ring->splice = FALSE;
           continue;
         }
       return errno == EAGAIN ? 0 : -1;
     }
 
   chunk->off += n;
-  queue->total_in += n;
+  ring->total_in += n;
   queue->queued -= n;
   if (chunk->off < chunk->len)
     return 0;
 
-  chunk->end = queue->total_in;
+  chunk->end = ring->total_in;
   return 1;
 }
 
@@ -240,11 +250,13 @@ tpx_write_queue_flush (TpxWriteQueue *queue,
 {
   while (queue->queued > 0)
     {
-      TpxWriteChunk *chunk = &queue->chunks[queue->current];
+      TpxWriteRing *ring = queue->ring;
       int progress;
 
       /* What sits in a chunk goes first: it is older than the queue. */
-      if (chunk->off < chunk->len || (queue->splice && queue->queued >= SPLICE_MIN))
+      if (ring != NULL &&
+          (ring->chunks[ring->current].off < ring->chunks[ring->current].len ||
+           (ring->splice && queue->queued >= SPLICE_MIN)))
         progress = flush_chunk (queue, fd);
       else
         progress = flush_writev (queue, fd);
