@@ -23,6 +23,7 @@
 #include "tpx-loop-private.h"
 #include "tpx-process-protocol-private.h"
 #include "tpx-process-status-private.h"
+#include "tpx-marshal.h"
 #include "tpx-write-queue-private.h"
 
 /**
@@ -712,8 +713,10 @@ tpx_process_transport_class_init (TpxProcessTransportClass *klass)
     g_signal_new ("child-data",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
+                  0, NULL, NULL, _tpx_marshal_VOID__INT_BOXED,
                   G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_BYTES);
+  g_signal_set_va_marshaller (signals[CHILD_DATA], G_TYPE_FROM_CLASS (klass),
+                              _tpx_marshal_VOID__INT_BOXEDv);
 
   /**
    * TpxProcessTransport::child-connection-lost:
