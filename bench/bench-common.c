@@ -24,7 +24,7 @@ usage (void)
   fprintf (stderr,
            "usage: bench-COLUMN W1|W1h|W2|W3|W4[s|d]|W5|W6|W6e [--n N] [--bytes B]\n"
            "       [--heap-mib M] [--seconds S] [--sleep-ms MS] [--pin-parent CPU]\n"
-           "       [--pin-child CPU] [--socketpair] [--pipe-size B] [--close-fds] [--child PATH]\n");
+           "       [--pin-child CPU] [--socketpair] [--vmsplice] [--pipe-size B] [--close-fds] [--child PATH]\n");
   exit (2);
 }
 
@@ -117,6 +117,11 @@ bench_parse_options (int            argc,
       if (strcmp (arg, "--socketpair") == 0)
         {
           opts->socketpair = 1;
+          continue;
+        }
+      if (strcmp (arg, "--vmsplice") == 0)
+        {
+          opts->vmsplice = 1;
           continue;
         }
       if (strcmp (arg, "--close-fds") == 0)

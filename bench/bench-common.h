@@ -53,6 +53,7 @@ typedef struct
   int           pin_parent;     /* -1: not pinned */
   int           pin_child;      /* -1: not pinned */
   int           socketpair;     /* raw W2/W3: socketpairs instead of pipes */
+  int           vmsplice;       /* raw W3: vmsplice() instead of write() */
   int           pipe_size;      /* raw W2/W3: F_SETPIPE_SZ of the bulk pipe */
   int           close_fds;      /* g_spawn: let GLib close fds (fork path) */
   char          child[4096];    /* path of bench-child */

@@ -88,7 +88,7 @@ struct _TpxProcessTransport
   GObject             parent_instance;
 
   TpxProcessProtocol *protocol;
-  TpxLoop            *loop;          /* NULL if epoll failed */
+  TpxLoop            *loop;          /* NULL once the child ended */
   GMainContext       *context;
   Pipe               *pipes;
   guint               n_pipes;
@@ -556,8 +556,8 @@ maybe_end (TpxProcessTransport *self)
   if (self->protocol != NULL)
     TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->process_ended (self->protocol, self->status);
 
-  /* Nothing is watched any more: let the context's epoll set go if this
-   * was its last child, then the reference held while the child ran. */
+  /* Nothing is watched any more: let the context's loop go if this was
+   * its last child, then the reference held while the child ran. */
   g_clear_pointer (&self->loop, tpx_loop_unref);
   g_object_unref (self);
 }
