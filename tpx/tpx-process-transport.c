@@ -348,8 +348,7 @@ pipe_grow (Pipe *pipe)
   size = fcntl (pipe->fd, F_SETPIPE_SZ, BIG_PIPE_SIZE);
   if (size > 0 && pipe->kind == TPX_CHILD_FD_READ)
     pipe->read_size = MAX (pipe->read_size, (gsize) size);
-  if (pipe->kind == TPX_CHILD_FD_WRITE)
-    tpx_write_queue_enable_splice (&pipe->out);
+
 }
 
 static GPrivate scratch_key = G_PRIVATE_INIT (g_free);
@@ -938,15 +937,12 @@ pipe_write (Pipe         *pipe,
             gsize         len,
             GBytes       *bytes)
 {
-  gboolean was_empty = tpx_write_queue_get_size (&pipe->out) == 0;
-  gboolean queue_first;
   gssize n = 0;
 
   if (len == 0)
     return;
 
-  queue_first = tpx_write_queue_wants (&pipe->out, len);
-  if (!queue_first)
+  if (tpx_write_queue_get_size (&pipe->out) == 0)
     {
       /* Nothing waits: try the pipe at once, it usually takes it all. */
       do
@@ -979,13 +975,7 @@ pipe_write (Pipe         *pipe,
   else
     tpx_write_queue_push (&pipe->out, data + n, len - n, bytes);
 
-  /* Bulk data on a busy pipe goes out at once, spliced. */
-  if (queue_first && was_empty && !pipe_flush (pipe))
-    {
-      pipe_lost_later (pipe);
-      return;
-    }
-  pipe_watch_output (pipe, tpx_write_queue_get_size (&pipe->out) > 0);
+  pipe_watch_output (pipe, TRUE);
 }
 
 static gboolean

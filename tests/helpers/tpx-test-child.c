@@ -143,6 +143,29 @@ echo_mode (int argc, char **argv)
   return 0;
 }
 
+/* Like echo, but moves the pages of the stdin pipe to the stdout pipe with
+ * splice(), as some programs do (Rust's io::copy, pv): the bytes are never
+ * copied, so the stdout pipe holds references to whatever pages the parent
+ * spliced into stdin. */
+static int
+splice_echo_mode (int argc, char **argv)
+{
+  for (;;)
+    {
+      ssize_t n = splice (0, NULL, 1, NULL, 1 << 20, SPLICE_F_MOVE);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          write_printf (2, "tpx-test-child: splice: %s\n", g_strerror (errno));
+          return 1;
+        }
+      if (n == 0)
+        return 0;
+    }
+}
+
 static int
 echo_stderr_mode (int argc, char **argv)
 {
@@ -479,6 +502,7 @@ typedef struct {
 static const Mode modes[] = {
   { "echo",             0, echo_mode },
   { "echo-stderr",      0, echo_stderr_mode },
+  { "splice-echo",      0, splice_echo_mode },
   { "cat-fd",           2, cat_fd_mode },
   { "write-out",        1, write_out_mode },
   { "write-err",        1, write_err_mode },
