@@ -13,12 +13,12 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "tpx-child-private.h"
 #include "tpx-i18n-private.h"
 #include "tpx-loop-private.h"
 #include "tpx-process-protocol-private.h"
@@ -127,52 +127,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static const struct {
-  const char *name;
-  int         signum;
-} signal_names[] = {
-  { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-  { "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
-  { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-  { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
-  { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-  { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-  { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-  { "PWR", SIGPWR }, { "SYS", SIGSYS },
-};
-
 G_DEFINE_FINAL_TYPE (TpxProcessTransport, tpx_process_transport, G_TYPE_OBJECT)
 
 static void maybe_end (TpxProcessTransport *self);
-
-/* Twisted's names ("TERM", "SIGKILL") or a number 0 … 64; -1 if neither. */
-static int
-parse_signal (const char *name)
-{
-  int value = 0;
-
-  if (g_ascii_isdigit (*name))
-    {
-      for (const char *p = name; *p != '\0'; p++)
-        {
-          if (!g_ascii_isdigit (*p))
-            return -1;
-          value = value * 10 + (*p - '0');
-          if (value > 64)
-            return -1;
-        }
-      return value;
-    }
-
-  if (g_str_has_prefix (name, "SIG"))
-    name += 3;
-
-  for (guint i = 0; i < G_N_ELEMENTS (signal_names); i++)
-    if (strcmp (name, signal_names[i].name) == 0)
-      return signal_names[i].signum;
-
-  return -1;
-}
 
 static Pipe *
 find_pipe (TpxProcessTransport *self,
@@ -488,46 +445,12 @@ pidfd_event_cb (guint32  events,
                 gpointer user_data)
 {
   TpxProcessTransport *self = g_object_ref (user_data);
-  siginfo_t info;
   struct rusage rusage;
+  gboolean rusage_valid;
   int wait_status;
-  long ret;
 
-  memset (&info, 0, sizeof info);
-  memset (&rusage, 0, sizeof rusage);
-
-  do
-    ret = syscall (SYS_waitid, P_PIDFD, self->pidfd, &info, WEXITED | WNOHANG, &rusage);
-  while (ret < 0 && errno == EINTR);
-
-  if (ret < 0 && errno == EINVAL)
-    {
-      /* A kernel with CLONE_PIDFD but not yet P_PIDFD (5.2, 5.3). */
-      do
-        ret = syscall (SYS_waitid, P_PID, self->pid, &info, WEXITED | WNOHANG, &rusage);
-      while (ret < 0 && errno == EINTR);
-    }
-
-  if (ret == 0 && info.si_pid == 0)
-    {
-      g_object_unref (self);
-      return;   /* not yet */
-    }
-
-  if (ret < 0)
-    {
-      /* Somebody else reaped it (waitpid(-1) elsewhere in the program):
-       * the status is lost. */
-      wait_status = W_EXITCODE (255, 0);
-    }
-  else if (info.si_code == CLD_EXITED)
-    wait_status = W_EXITCODE (info.si_status, 0);
-  else if (info.si_code == CLD_DUMPED)
-    wait_status = info.si_status | WCOREFLAG;
-  else
-    wait_status = info.si_status;
-
-  child_exited (self, wait_status, ret == 0 ? &rusage : NULL);
+  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &rusage_valid))
+    child_exited (self, wait_status, rusage_valid ? &rusage : NULL);
 
   g_object_unref (self);
 }
@@ -1265,8 +1188,6 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
                                    int                   signum,
                                    GError              **error)
 {
-  int ret;
-
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1284,16 +1205,8 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
       return FALSE;
     }
 
-  ret = -1;
-  errno = ENOSYS;
-  if (self->pidfd >= 0)
-    ret = syscall (SYS_pidfd_send_signal, self->pidfd, signum, NULL, 0);
-  /* Without pidfd_send_signal (or under valgrind), kill() is just as safe
-   * here: the child is not reaped yet, so its pid cannot have been reused. */
-  if (ret < 0 && errno == ENOSYS)
-    ret = kill (self->pid, signum);
-
-  if (ret < 0)
+  /* Not reaped yet: even a kill() fallback cannot reach a reused pid. */
+  if (!tpx_child_send_signal (self->pid, self->pidfd, signum))
     {
       int saved_errno = errno;
 
@@ -1308,23 +1221,6 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
     }
 
   return TRUE;
-}
-
-static int
-signal_from_name (const char  *signal,
-                  GError     **error)
-{
-  int signum = parse_signal (signal);
-
-  if (signum < 0)
-    {
-      g_autofree char *display = g_utf8_make_valid (signal, -1);
-
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Unknown signal “%s”"), display);
-    }
-
-  return signum;
 }
 
 /**
@@ -1354,7 +1250,7 @@ tpx_process_transport_signal_process (TpxProcessTransport  *self,
   g_return_val_if_fail (signal != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  signum = signal_from_name (signal, error);
+  signum = tpx_child_signal_from_name (signal, error);
   if (signum < 0)
     return FALSE;
 
@@ -1389,7 +1285,7 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
   g_return_val_if_fail (signal != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  signum = signal_from_name (signal, error);
+  signum = tpx_child_signal_from_name (signal, error);
   if (signum < 0)
     return FALSE;
 

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sys/resource.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The child process itself, apart from its pipes: reaping it through its
+ * pidfd and signalling it, by number or by Twisted's names.
+ */
+
+/* "TERM", "SIGKILL" (every Linux signal name, with or without "SIG") or a
+ * decimal number 0 … 64. -1 with G_IO_ERROR_INVALID_ARGUMENT otherwise. */
+int      tpx_child_signal_from_name (const char     *name,
+                                     GError        **error);
+
+/* Sends @signum through @pidfd, or with kill() where there is no pidfd or
+ * no pidfd_send_signal(): the caller makes sure the child is not reaped
+ * yet, so its pid cannot have been reused. FALSE with errno set. */
+gboolean tpx_child_send_signal      (GPid            pid,
+                                     int             pidfd,
+                                     int             signum);
+
+/* Reaps the child if it has exited, without waiting. FALSE if it has not.
+ * *@rusage_valid is FALSE when somebody else reaped it first (waitpid(-1)
+ * elsewhere in the program): its status is lost, *@wait_status says exit
+ * code 255. */
+gboolean tpx_child_try_reap         (GPid            pid,
+                                     int             pidfd,
+                                     int            *wait_status,
+                                     struct rusage  *rusage,
+                                     gboolean       *rusage_valid);
+
+G_END_DECLS
