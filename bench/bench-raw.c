@@ -126,38 +126,21 @@ drain (int fd)
     }
 }
 
-/* The chunk is never written to: the pipe may reference its pages. */
+/* @splice: vmsplice() instead of write(); @data is then never written
+ * again, since the pipe may reference its pages. */
 static void
-vmsplice_all (int fd, const unsigned char *data, size_t len)
+put_all (int fd, const unsigned char *data, size_t len, int splice)
 {
   while (len > 0)
     {
       struct iovec iov = { (void *) data, len };
-      ssize_t n = vmsplice (fd, &iov, 1, 0);
+      ssize_t n = splice ? vmsplice (fd, &iov, 1, 0) : write (fd, data, len);
 
       if (n < 0)
         {
           if (errno == EINTR)
             continue;
-          bench_fail ("vmsplice: %s", strerror (errno));
-        }
-      data += n;
-      len -= n;
-    }
-}
-
-static void
-write_all (int fd, const unsigned char *data, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          bench_fail ("write: %s", strerror (errno));
+          bench_fail ("%s: %s", splice ? "vmsplice" : "write", strerror (errno));
         }
       data += n;
       len -= n;
@@ -243,10 +226,7 @@ run_w3 (const BenchOptions *opts)
     {
       size_t len = left < BENCH_CHUNK ? (size_t) left : BENCH_CHUNK;
 
-      if (opts->vmsplice)
-        vmsplice_all (child.in_fd, chunk, len);
-      else
-        write_all (child.in_fd, chunk, len);
+      put_all (child.in_fd, chunk, len, opts->vmsplice);
       left -= len;
     }
   close (child.in_fd);
@@ -292,7 +272,7 @@ run_w4 (const BenchOptions *opts)
     {
       size_t got = 0;
 
-      write_all (child.in_fd, chunk, BENCH_PING);
+      put_all (child.in_fd, chunk, BENCH_PING, 0);
       while (got < BENCH_PING)
         {
           ssize_t n;

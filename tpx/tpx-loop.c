@@ -18,13 +18,11 @@
  * A context watching only a few fds (one or two children) does without the
  * epoll set: the context polls those fds directly, as fds of the loop's one
  * GSource. That saves an epoll_wait() on every wake-up and the making of
- * the set. The loop moves to an epoll set when more than DIRECT_MAX fds are
- * watched, and back once no more than DIRECT_MIN are left.
+ * the set. The loop moves to an epoll set when more than TPX_LOOP_DIRECT_MAX
+ * fds are watched, and back once no more than TPX_LOOP_DIRECT_MIN are left.
  */
 
 #define MAX_EVENTS 64
-#define DIRECT_MAX TPX_LOOP_DIRECT_MAX
-#define DIRECT_MIN TPX_LOOP_DIRECT_MIN
 
 struct _TpxLoopWatch
 {
@@ -162,7 +160,7 @@ maybe_switch_to_direct (TpxLoop *loop)
 {
   int epfd = loop->epfd;
 
-  if (epfd < 0 || loop->dispatching > 0 || loop->watches->len > DIRECT_MIN)
+  if (epfd < 0 || loop->dispatching > 0 || loop->watches->len > TPX_LOOP_DIRECT_MIN)
     return;
 
   loop->epfd = -1;
@@ -298,7 +296,7 @@ tpx_loop_reserve (TpxLoop *loop,
 {
   g_return_val_if_fail (loop != NULL, FALSE);
 
-  if (loop->epfd >= 0 || loop->watches->len + n_watches <= DIRECT_MAX)
+  if (loop->epfd >= 0 || loop->watches->len + n_watches <= TPX_LOOP_DIRECT_MAX)
     return TRUE;
 
   return switch_to_epoll (loop);

@@ -751,9 +751,11 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   /* Room to watch the child first (its pipes and its pidfd): that may
    * take an fd, possibly the last free one. */
   n_watches = 1;
-  for (guint i = 0; i < plan.n_fds; i++)
-    if (plan.use_pty ? i < 2 : plan.fds[i].kind != TPX_CHILD_FD_INHERIT)
-      n_watches++;
+  if (plan.use_pty)
+    n_watches += 2;
+  else
+    for (guint i = 0; i < plan.n_fds; i++)
+      n_watches += plan.fds[i].kind != TPX_CHILD_FD_INHERIT;
   context = g_main_context_ref_thread_default ();
   loop = tpx_loop_ref_for_context (context);
   if (!tpx_loop_reserve (loop, n_watches))

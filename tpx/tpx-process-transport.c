@@ -305,7 +305,6 @@ pipe_grow (Pipe *pipe)
   size = fcntl (pipe->fd, F_SETPIPE_SZ, BIG_PIPE_SIZE);
   if (size > 0 && pipe->kind == TPX_CHILD_FD_READ)
     pipe->read_size = MAX (pipe->read_size, (gsize) size);
-
 }
 
 static GPrivate scratch_key = G_PRIVATE_INIT (g_free);

@@ -163,10 +163,7 @@ child_main (void *data)
       int report_fd = fcntl (args->report_fd, F_DUPFD_CLOEXEC, args->floor_fd);
 
       if (report_fd < 0)
-        {
-          args->report_fd = -1;
-          child_fail (args, STEP_FDS);
-        }
+        child_fail (args, STEP_FDS);
       args->report_fd = report_fd;
     }
 

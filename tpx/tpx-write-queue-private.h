@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * more, and nothing says when that is: a child that moves its stdin on
  * with splice() or tee() (Rust's io::copy does, so does pv) passes the
  * references to another pipe or a socket, while the stdin pipe looks
- * empty. tests/test-process-transport.c ("spliced-bulk/spliced-on")
+ * empty. tests/test-process-transport.c ("write/bulk/spliced-on")
  * catches exactly that. Fresh pages for every chunk are safe, but cost
  * as much as the copy they save (see docs/performance.md).
  */
