@@ -8,6 +8,7 @@
 # include "tpx-version.h"
 # include "tpx-version-macros.h"
 # include "tpx-enum-types.h"
+# include "tpx-line-protocol.h"
 # include "tpx-process-launcher.h"
 # include "tpx-process-protocol.h"
 # include "tpx-process-status.h"
