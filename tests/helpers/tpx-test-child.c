@@ -367,6 +367,37 @@ big_mode (int argc, char **argv)
   return 0;
 }
 
+/* COUNT lines of 49 bytes and a '\n': "line N" padded with dots, written
+ * in 64 KiB blocks that cut lines anywhere. */
+static int
+lines_mode (int argc, char **argv)
+{
+  static char buffer[COPY_BUFFER_SIZE];
+  int count = parse_int (argv[2]);
+  size_t used = 0;
+
+  for (int i = 0; i < count; i++)
+    {
+      char line[51];
+      int len = g_snprintf (line, sizeof line, "line %d", i);
+
+      memset (line + len, '.', 49 - len);
+      line[49] = '\n';
+      for (int j = 0; j < 50; j++)
+        {
+          buffer[used++] = line[j];
+          if (used == sizeof buffer)
+            {
+              write_all (1, buffer, used);
+              used = 0;
+            }
+        }
+    }
+  write_all (1, buffer, used);
+
+  return 0;
+}
+
 static int
 wait_stdin_mode (int argc, char **argv)
 {
@@ -516,6 +547,7 @@ static const Mode modes[] = {
   { "fds",              0, fds_mode },
   { "signals",          0, signals_mode },
   { "big",              1, big_mode },
+  { "lines",            1, lines_mode },
   { "wait-stdin",       0, wait_stdin_mode },
   { "close-stdin-wait", 0, close_stdin_wait_mode },
   { "sleep-forever",    0, sleep_forever_mode },
