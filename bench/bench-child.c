@@ -8,6 +8,8 @@
  *                 from stdin to stdout until EOF
  *   sleep MS      sleep MS milliseconds, then exit
  *   idle          read stdin until EOF, then exit
+ *   lines BYTES   write bench_lines_block() to stdout until at least BYTES
+ *                 are written (whole blocks), then exit
  */
 #ifndef _GNU_SOURCE
 # define _GNU_SOURCE
@@ -19,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench-common.h"
 
 #define CHUNK (1024 * 1024)
 #define PING 64
@@ -91,6 +95,22 @@ do_source (long long bytes)
 
       write_all (1, buffer, len);
       bytes -= len;
+    }
+
+  return 0;
+}
+
+static int
+do_lines (long long bytes)
+{
+  size_t len;
+  long n_lines;
+  const unsigned char *block = bench_lines_block (&len, &n_lines);
+
+  while (bytes > 0)
+    {
+      write_all (1, block, len);
+      bytes -= (long long) len;
     }
 
   return 0;
@@ -173,12 +193,14 @@ main (int argc, char **argv)
     return do_pong (atoi (argv[2]));
   if (strcmp (mode, "sleep") == 0 && argc == 3)
     return do_sleep (atol (argv[2]));
+  if (strcmp (mode, "lines") == 0 && argc == 3)
+    return do_lines (atoll (argv[2]));
   if (strcmp (mode, "idle") == 0)
     {
       drain_stdin ();
       return 0;
     }
 
-  fprintf (stderr, "usage: bench-child source BYTES | sink | pong CPU | sleep MS | idle\n");
+  fprintf (stderr, "usage: bench-child source BYTES | sink | pong CPU | sleep MS | idle | lines BYTES\n");
   return 2;
 }

@@ -22,9 +22,9 @@ static void
 usage (void)
 {
   fprintf (stderr,
-           "usage: bench-COLUMN W1|W1h|W2|W3|W4[s|d]|W5|W6|W6e [--n N] [--bytes B]\n"
+           "usage: bench-COLUMN W1|W1h|W2|W3|W4[s|d]|W5|W6|W6e|L1 [--n N] [--bytes B]\n"
            "       [--heap-mib M] [--seconds S] [--sleep-ms MS] [--pin-parent CPU]\n"
-           "       [--pin-child CPU] [--socketpair] [--vmsplice] [--pipe-size B] [--close-fds] [--child PATH]\n");
+           "       [--pin-child CPU] [--socketpair] [--vmsplice] [--pipe-size B] [--close-fds] [--vfunc] [--sync] [--child PATH]\n");
   exit (2);
 }
 
@@ -56,6 +56,9 @@ set_defaults (BenchOptions *opts)
       break;
     case BENCH_W6E:
       opts->seconds = 1.0;
+      break;
+    case BENCH_L1:
+      opts->bytes = 100 * 1000 * 1000;
       break;
     default:
       break;
@@ -103,6 +106,8 @@ bench_parse_options (int            argc,
     opts->workload = BENCH_W6;
   else if (strcmp (name, "W6e") == 0)
     opts->workload = BENCH_W6E;
+  else if (strcmp (name, "L1") == 0)
+    opts->workload = BENCH_L1;
   else
     usage ();
 
@@ -127,6 +132,16 @@ bench_parse_options (int            argc,
       if (strcmp (arg, "--close-fds") == 0)
         {
           opts->close_fds = 1;
+          continue;
+        }
+      if (strcmp (arg, "--vfunc") == 0)
+        {
+          opts->vfunc = 1;
+          continue;
+        }
+      if (strcmp (arg, "--sync") == 0)
+        {
+          opts->sync = 1;
           continue;
         }
       if (value == NULL)
@@ -202,6 +217,11 @@ bench_child_argv (const BenchOptions *opts)
     case BENCH_W6:
     case BENCH_W6E:
       argv[1] = (char *) "idle";
+      break;
+    case BENCH_L1:
+      argv[1] = (char *) "lines";
+      snprintf (arg1, sizeof arg1, "%lld", opts->bytes);
+      argv[2] = arg1;
       break;
     }
 
@@ -368,6 +388,68 @@ bench_chunk (void)
   return chunk;
 }
 
+const unsigned char *
+bench_lines_block (size_t *len,
+                   long   *n_lines)
+{
+  static unsigned char *block;
+  static size_t block_len;
+  static long block_lines;
+
+  if (block == NULL)
+    {
+      unsigned int seed = 12345;
+      size_t room = BENCH_CHUNK;
+
+      block = malloc (room);
+      if (block == NULL)
+        bench_fail ("out of memory");
+
+      /* Whole lines only, so that every write of the block ends one. */
+      for (;;)
+        {
+          size_t line_len;
+
+          seed = seed * 1103515245u + 12345u;
+          line_len = 1 + (seed >> 16) % 79;
+          if (block_len + line_len + 1 > room)
+            break;
+          for (size_t i = 0; i < line_len; i++)
+            block[block_len + i] = (unsigned char) (' ' + 1 + (block_len + i) % 94);
+          block[block_len + line_len] = '\n';
+          block_len += line_len + 1;
+          block_lines++;
+        }
+    }
+
+  *len = block_len;
+  *n_lines = block_lines;
+  return block;
+}
+
+void
+bench_report_l1 (const BenchOptions *opts,
+                 double              elapsed,
+                 long long           lines,
+                 long long           line_bytes)
+{
+  size_t block_len;
+  long block_lines;
+  long long blocks;
+
+  bench_lines_block (&block_len, &block_lines);
+  blocks = (opts->bytes + (long long) block_len - 1) / (long long) block_len;
+
+  if (lines != blocks * block_lines)
+    bench_fail ("%lld lines, expected %lld", lines, blocks * block_lines);
+  if (line_bytes != blocks * ((long long) block_len - block_lines))
+    bench_fail ("%lld bytes of lines, expected %lld", line_bytes,
+                blocks * ((long long) block_len - block_lines));
+
+  printf ("# %lld lines, %.1f MB in %.3f s\n", lines, blocks * block_len / 1e6, elapsed);
+  bench_report (opts->workload_name, lines / elapsed, "lines/s");
+}
+
 void
 bench_run_workload (const BenchColumn  *column,
                     const BenchOptions *opts)
@@ -394,6 +476,9 @@ bench_run_workload (const BenchColumn  *column,
       break;
     case BENCH_W6:
       run = column->w6;
+      break;
+    case BENCH_L1:
+      run = column->l1;
       break;
     default:
       break;

@@ -39,6 +39,7 @@ typedef enum {
   BENCH_W5,     /* many live children, each sleeping */
   BENCH_W6,     /* one idle main-loop iteration with many children watched */
   BENCH_W6E,    /* one idle main-loop iteration with nothing watched */
+  BENCH_L1,     /* the child's stdout read as lines */
 } BenchWorkload;
 
 typedef struct
@@ -56,6 +57,8 @@ typedef struct
   int           vmsplice;       /* raw W3: vmsplice() instead of write() */
   int           pipe_size;      /* raw W2/W3: F_SETPIPE_SZ of the bulk pipe */
   int           close_fds;      /* g_spawn: let GLib close fds (fork path) */
+  int           vfunc;          /* tpx L1: a line_received override, not a handler */
+  int           sync;           /* gsubprocess L1: blocking reads, no main loop */
   char          child[4096];    /* path of bench-child */
 } BenchOptions;
 
@@ -71,6 +74,7 @@ typedef struct
   BenchRunFunc w4;
   BenchRunFunc w5;
   BenchRunFunc w6;
+  BenchRunFunc l1;
 } BenchColumn;
 
 /* Runs the workload @opts names, or fails when @column has none. */
@@ -116,3 +120,15 @@ long long    bench_parse_count   (const char *text,
 
 /* The 1 MiB chunk every producer writes from (never freed). */
 const unsigned char *bench_chunk (void);
+
+/* L1: a block of whole short lines (1 to 79 bytes and a '\n', about 40 on
+ * average) that `bench-child lines BYTES` writes over and over until it
+ * has written at least BYTES; never freed. */
+const unsigned char *bench_lines_block (size_t *len,
+                                        long   *n_lines);
+/* Checks what an L1 reader counted (lines, and the bytes of the lines
+ * without their '\n') and reports lines per second. */
+void         bench_report_l1     (const BenchOptions *opts,
+                                  double              elapsed,
+                                  long long           lines,
+                                  long long           line_bytes);

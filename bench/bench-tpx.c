@@ -5,6 +5,10 @@
  * child-data, write-drained and process-ended signals, and
  * tpx_process_transport_write*() / close_stdin(). Handlers are connected
  * only where a workload needs the data, as a program would.
+ *
+ * L1 reads stdout as lines through a TpxLineProtocol and a handler of its
+ * line-received signal; with --vfunc, through a subclass that overrides
+ * line_received instead.
  */
 #include "bench-common.h"
 
@@ -18,6 +22,8 @@ typedef struct
   long long            out_bytes;
   char                 out_text[64];
   long long            to_write;    /* W3: bytes not queued yet */
+  long long            lines;       /* L1 */
+  long long            line_bytes;  /* L1 */
 } Child;
 
 typedef struct
@@ -131,12 +137,13 @@ write_drained_cb (TpxProcessTransport *transport,
 }
 
 static Child *
-spawn_child (char **argv)
+spawn_child_with (char               **argv,
+                  TpxProcessProtocol  *protocol,
+                  Child               *child)
 {
   g_autoptr(GError) error = NULL;
-  Child *child = g_new0 (Child, 1);
 
-  child->transport = tpx_process_launcher_spawn (bench.launcher, NULL, argv[0],
+  child->transport = tpx_process_launcher_spawn (bench.launcher, protocol, argv[0],
                                                  (const char * const *) argv, &error);
   if (child->transport == NULL)
     bench_fail ("spawn: %s", error->message);
@@ -157,6 +164,62 @@ spawn_child (char **argv)
   g_ptr_array_add (bench.children, child);
 
   return child;
+}
+
+static Child *
+spawn_child (char **argv)
+{
+  return spawn_child_with (argv, NULL, g_new0 (Child, 1));
+}
+
+/* L1, --vfunc: what a C program that subclasses the protocol does. */
+typedef struct
+{
+  TpxLineProtocol parent_instance;
+  Child          *child;
+} BenchLines;
+
+typedef TpxLineProtocolClass BenchLinesClass;
+
+G_DEFINE_TYPE (BenchLines, bench_lines, TPX_TYPE_LINE_PROTOCOL)
+
+static void
+bench_lines_line_received (TpxLineProtocol *protocol,
+                           int              child_fd,
+                           const char      *line)
+{
+  Child *child = ((BenchLines *) protocol)->child;
+
+  if (child_fd != 1)
+    return;
+  child->lines++;
+  child->line_bytes += strlen (line);
+}
+
+static void
+bench_lines_class_init (BenchLinesClass *klass)
+{
+  klass->line_received = bench_lines_line_received;
+}
+
+static void
+bench_lines_init (BenchLines *self)
+{
+}
+
+/* L1: what a C program that connects to the signal does. */
+static void
+line_received_cb (TpxLineProtocol *protocol,
+                  int              child_fd,
+                  const char      *line,
+                  gpointer         user_data)
+{
+  Child *child = user_data;
+
+  if (child_fd != 1)
+    return;
+  child->lines++;
+  child->line_bytes += strlen (line);
 }
 
 static void
@@ -291,11 +354,38 @@ run_w6 (const BenchOptions *opts)
   bench_report (opts->workload_name, iterations / elapsed, "iterations/s");
 }
 
+static void
+run_l1 (const BenchOptions *opts)
+{
+  Child *child = g_new0 (Child, 1);
+  g_autoptr(TpxLineProtocol) protocol = NULL;
+  double start = bench_now ();
+
+  if (opts->vfunc)
+    {
+      protocol = g_object_new (bench_lines_get_type (), NULL);
+      ((BenchLines *) protocol)->child = child;
+    }
+  else
+    {
+      protocol = tpx_line_protocol_new ();
+      g_signal_connect (protocol, "line-received", G_CALLBACK (line_received_cb), child);
+    }
+
+  spawn_child_with (bench_child_argv (opts), TPX_PROCESS_PROTOCOL (protocol), child);
+  tpx_process_transport_close_stdin (child->transport);
+  while (!child->ended)
+    g_main_context_iteration (NULL, TRUE);
+
+  bench_report_l1 (opts, bench_now () - start, child->lines, child->line_bytes);
+  run_until_all_ended ();
+}
+
 int
 main (int argc, char **argv)
 {
   static const BenchColumn column = {
-    "tpx", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6,
+    "tpx", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6, run_l1,
   };
   BenchOptions opts;
 
