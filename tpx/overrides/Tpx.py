@@ -36,6 +36,19 @@ uid=None, gid=None, use_pty=False, child_fds=None)``
     ``__init__`` runs. An exception raised by any of these methods is
     printed by PyGObject, and the transport carries on.
 
+``Tpx.LineProtocol``
+    A ``ProcessProtocol`` whose child output arrives as lines (Twisted's
+    ``LineReceiver`` paired with a ``ProcessProtocol``). Subclasses
+    override Twisted's ``lineReceived(line)``, which gets the lines of
+    standard output, or ``do_line_received(self, child_fd, line)``, which
+    gets every fd's; ``line`` is a ``str`` without its newline (``\\n`` or
+    ``\\r\\n``), invalid bytes replaced by U+FFFD. ``sendLine(line)`` writes
+    ``line`` (bytes) and ``b"\\n"`` to standard input. The other methods of
+    ``ProcessProtocol`` stay: ``outReceived`` still gets the raw bytes. Where
+    Twisted's ``LineReceiver`` drops the connection on a line longer than
+    ``MAX_LENGTH``, a long line arrives in pieces of at most
+    ``max_line_length`` bytes (``set_max_line_length()``, 65536 by default).
+
 ``Tpx.ProcessTransport``
     Adds Twisted's ``write(data)``, ``writeSequence(seq)``,
     ``writeToChild(childFD, data)``, ``closeStdin()``, ``closeStdout()``,
@@ -376,6 +389,59 @@ class ProcessProtocol(Tpx.ProcessProtocol):
 
 ProcessProtocol = override(ProcessProtocol)
 __all__.append('ProcessProtocol')
+
+
+# ---------------------------------------------------------------------------
+# Lines
+
+
+def _line_received_cb(self, child_fd, line):
+    if child_fd == 1:
+        self.lineReceived(line)
+
+
+_line_received_cb.__name__ = 'do_line_received'
+_line_received_cb.__qualname__ = 'LineProtocol.do_line_received'
+_line_received_cb._tpx_twisted_bridge = True
+
+
+class LineProtocol(Tpx.LineProtocol):
+    """Twisted's LineReceiver on a process protocol; see the module docs."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+
+        # As for ProcessProtocol's methods: lineReceived is called only for
+        # a class that defines it (or inherits it from a class that does),
+        # unless a class nearer defines do_line_received itself. A class
+        # that defines neither costs no Python call per line.
+        if 'do_line_received' in cls.__dict__:
+            return
+        for klass in cls.__mro__:
+            if klass is LineProtocol:
+                return
+            if 'lineReceived' in klass.__dict__:
+                break
+            own = klass.__dict__.get('do_line_received')
+            if own is not None:
+                if getattr(own, '_tpx_twisted_bridge', False):
+                    break
+                return
+        cls.do_line_received = _line_received_cb
+
+    def lineReceived(self, line):
+        """A line of the child's standard output: str, without its newline.
+
+        Lines of other fds go to do_line_received(child_fd, line).
+        """
+
+    def sendLine(self, line):
+        """Writes @line (bytes) and a newline to the child's standard input."""
+        self.transport.write(_data_bytes(line, 'line') + b'\n')
+
+
+LineProtocol = override(LineProtocol)
+__all__.append('LineProtocol')
 
 
 # ---------------------------------------------------------------------------
