@@ -7,8 +7,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "tpx-test-common.h"
 
@@ -231,6 +233,65 @@ test_example_trueandfalse (void)
   g_assert_cmpstr (err, ==, "");
 }
 
+/* A directory with one of each kind of entry, for the lsl example. */
+static char *
+make_listing_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("tpx-lsl-XXXXXX", &error);
+  g_autofree char *file = NULL;
+  g_autofree char *spaced = NULL;
+  g_autofree char *sub = NULL;
+  g_autofree char *link = NULL;
+
+  g_assert_no_error (error);
+  file = g_build_filename (dir, "a.txt", NULL);
+  spaced = g_build_filename (dir, "with space", NULL);
+  sub = g_build_filename (dir, "sub", NULL);
+  link = g_build_filename (dir, "link", NULL);
+  g_file_set_contents (file, "hello", 5, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (spaced, "", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  g_assert_cmpint (symlink ("a.txt", link), ==, 0);
+
+  return dir;
+}
+
+static void
+remove_listing_dir (const char *dir)
+{
+  static const char * const names[] = { "a.txt", "with space", "sub", "link" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+test_example_lsl (void)
+{
+  g_autofree char *dir = make_listing_dir ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  run_example ("lsl", (const char * const[]) { dir, NULL }, &out, &err);
+  g_assert_cmpstr (out, ==,
+                   "file 5 a.txt\n"
+                   "link 5 link\n"
+                   "dir - sub\n"
+                   "file 0 with space\n"
+                   "4 entries, 5 bytes in files\n");
+  g_assert_cmpstr (err, ==, "");
+
+  remove_listing_dir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -243,6 +304,7 @@ main (int    argc,
   g_test_add_func ("/tpx/examples/gpg-fds", test_example_gpg_fds);
   g_test_add_func ("/tpx/examples/quotes", test_example_quotes);
   g_test_add_func ("/tpx/examples/trueandfalse", test_example_trueandfalse);
+  g_test_add_func ("/tpx/examples/lsl", test_example_lsl);
 
   return g_test_run ();
 }

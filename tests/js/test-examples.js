@@ -105,6 +105,24 @@ function testExampleTrueAndFalse() {
     assertEqual(err, '');
 }
 
+function testExampleLsl() {
+    const dir = GLib.dir_make_tmp('tpx-lsl-XXXXXX');
+    const path = name => GLib.build_filenamev([dir, name]);
+    GLib.file_set_contents(path('a.txt'), 'hello');
+    GLib.file_set_contents(path('with space'), '');
+    GLib.mkdir_with_parents(path('sub'), 0o700);
+    Gio.File.new_for_path(path('link')).make_symbolic_link('a.txt', null);
+    try {
+        const [out, err] = runExample('lsl', dir);
+        assertEqual(out, 'file 5 a.txt\nlink 5 link\ndir - sub\nfile 0 with space\n' +
+            '4 entries, 5 bytes in files\n');
+        assertEqual(err, '');
+    } finally {
+        for (const name of ['a.txt', 'with space', 'sub', 'link', ''])
+            Gio.File.new_for_path(path(name)).delete(null);
+    }
+}
+
 runTests([
     ['examples/wc', testExampleWc],
     ['examples/wc-default-text', testExampleWcDefaultText],
@@ -112,4 +130,5 @@ runTests([
     ['examples/gpg-fds', testExampleGpgFds],
     ['examples/quotes', testExampleQuotes],
     ['examples/trueandfalse', testExampleTrueAndFalse],
+    ['examples/lsl', testExampleLsl],
 ]);

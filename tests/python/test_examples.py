@@ -92,3 +92,20 @@ def test_example_trueandfalse():
     out, err = run_example("trueandfalse")
     assert out == "true exited with 0\nfalse exited with 1\n"
     assert err == ""
+
+
+LISTING = ("file 5 a.txt\n"
+           "link 5 link\n"
+           "dir - sub\n"
+           "file 0 with space\n"
+           "4 entries, 5 bytes in files\n")
+
+
+def test_example_lsl(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"hello")
+    (tmp_path / "with space").write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link").symlink_to("a.txt")
+    out, err = run_example("lsl", str(tmp_path))
+    assert out == LISTING
+    assert err == ""
