@@ -6,28 +6,30 @@
 G_BEGIN_DECLS
 
 /*
- * TpxLoop: one epoll set per GMainContext, seen by the context as a single
- * pollable fd. Registered fds cost nothing per main-loop iteration until
- * they are ready; dispatch calls back only the ready ones. A few fds are
- * polled by the context directly instead, which saves a system call per
- * wake-up.
+ * TpxLoop: one GSource per GMainContext that watches any number of fds, at
+ * a cost per main-loop iteration that does not grow with the idle ones.
+ * A few fds are polled by the context directly; past TPX_LOOP_DIRECT_MAX
+ * they move into one epoll set that the context sees as a single fd, and
+ * back once no more than TPX_LOOP_DIRECT_MIN are left.
  *
- * Everything here runs in the thread that owns the context, except
- * tpx_loop_ref_for_context() and tpx_loop_unref(), which may be called from
- * any thread.
+ * Threads: every function may be called from any thread. The loop's lock
+ * guards its watches, its mode and its epoll set; callbacks run in the
+ * thread that dispatches the context, without the lock held. A callback
+ * may add, change, disable or remove any watch of the same loop, itself
+ * included.
+ *
+ * Nothing here knows about processes.
  */
 typedef struct _TpxLoop      TpxLoop;
 typedef struct _TpxLoopWatch TpxLoopWatch;
 
-/* Up to TPX_LOOP_DIRECT_MAX fds are polled by the context directly; past
- * that they move to an epoll set, and back once no more than
- * TPX_LOOP_DIRECT_MIN are left. */
 #define TPX_LOOP_DIRECT_MAX 8
 #define TPX_LOOP_DIRECT_MIN 4
 
-/* @events: the epoll events that are ready (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR). */
-typedef void (*TpxLoopFunc) (guint32  events,
-                             gpointer user_data);
+/* @condition: what is ready: G_IO_IN, G_IO_OUT, G_IO_PRI, G_IO_HUP,
+ * G_IO_ERR. */
+typedef void (*TpxLoopFunc) (GIOCondition condition,
+                             gpointer     user_data);
 
 TpxLoop      *tpx_loop_ref_for_context (GMainContext *context);
 void          tpx_loop_unref           (TpxLoop      *loop);
@@ -41,17 +43,25 @@ gboolean      tpx_loop_reserve         (TpxLoop      *loop,
 /* Polls directly again if few enough fds are left (after a reserve that
  * was not used). */
 void          tpx_loop_compact         (TpxLoop      *loop);
-/* Watches @fd for @events (level-triggered; 0 still reports EPOLLHUP and
- * EPOLLERR). Returns NULL with errno set if epoll refuses the fd; an fd
- * polled directly is not checked (a closed one reports EPOLLERR). */
+/* Watches @fd for @condition (level-triggered; G_IO_HUP and G_IO_ERR are
+ * always reported), from now on or, if not @enabled, once enabled (a
+ * watch added from another thread can so be stored before it may fire).
+ * Returns NULL with errno set if epoll refuses the fd; an fd polled
+ * directly is not checked (a closed one reports G_IO_ERR). */
 TpxLoopWatch *tpx_loop_add             (TpxLoop      *loop,
                                         int           fd,
-                                        guint32       events,
+                                        GIOCondition  condition,
+                                        gboolean      enabled,
                                         TpxLoopFunc   func,
                                         gpointer      user_data);
-gboolean      tpx_loop_modify          (TpxLoop      *loop,
+void          tpx_loop_modify          (TpxLoop      *loop,
                                         TpxLoopWatch *watch,
-                                        guint32       events);
+                                        GIOCondition  condition);
+/* A disabled watch reports nothing, not even a hang-up, but keeps its
+ * place: enabling it again never needs a new fd and never fails. */
+void          tpx_loop_set_enabled     (TpxLoop      *loop,
+                                        TpxLoopWatch *watch,
+                                        gboolean      enabled);
 /* Stops watching; safe from inside any callback of the same loop, even for a
  * watch whose events are still waiting in the batch being dispatched. Call
  * it before closing the fd. */

@@ -18,8 +18,15 @@
  * A context watching only a few fds (one or two children) does without the
  * epoll set: the context polls those fds directly, as fds of the loop's one
  * GSource. That saves an epoll_wait() on every wake-up and the making of
- * the set. The loop moves to an epoll set when more than TPX_LOOP_DIRECT_MAX
- * fds are watched, and back once no more than TPX_LOOP_DIRECT_MIN are left.
+ * the set.
+ *
+ * Threads: a child may be spawned from any thread into a context that
+ * another thread runs (a GTask worker spawning into the global default
+ * context). So every function takes `lock`, which guards every field of
+ * TpxLoop below it and the fields of each watch; GLib's own calls on the
+ * source (g_source_add_unix_fd() and friends) lock the context themselves
+ * and wake it up. Callbacks run without the lock. A removed watch is freed
+ * only once no dispatch that may still hold it in its batch is running.
  */
 
 #define MAX_EVENTS 64
@@ -29,9 +36,10 @@ struct _TpxLoopWatch
   int           fd;
   TpxLoopFunc   func;        /* NULL once removed */
   gpointer      user_data;
-  guint32       events;
+  GIOCondition  condition;
+  gboolean      enabled;
   guint         index;       /* in loop->watches */
-  gpointer      tag;         /* polled directly: from g_source_add_unix_fd() */
+  gpointer      tag;         /* polled directly and enabled: from g_source_add_unix_fd() */
   TpxLoopWatch *next_dead;
 };
 
@@ -40,10 +48,12 @@ struct _TpxLoop
   int           ref_count;   /* under loops_lock */
   GMainContext *context;
   GSource      *source;
+
+  GMutex        lock;
   int           epfd;        /* -1 while the fds are polled directly */
   gpointer      epfd_tag;
-  GPtrArray    *watches;     /* every live watch */
-  guint         dispatching;
+  GPtrArray    *watches;     /* every live watch, enabled or not */
+  guint         dispatching; /* dispatches running (nested ones count) */
   TpxLoopWatch *dead;        /* removed during dispatch, freed after it */
 };
 
@@ -65,6 +75,54 @@ loop_ref (TpxLoop *loop)
   return loop;
 }
 
+static guint32
+epoll_events_from_condition (GIOCondition condition)
+{
+  return ((condition & G_IO_IN) ? EPOLLIN : 0) |
+         ((condition & G_IO_OUT) ? EPOLLOUT : 0) |
+         ((condition & G_IO_PRI) ? EPOLLPRI : 0);
+}
+
+static GIOCondition
+condition_from_epoll_events (guint32 events)
+{
+  return ((events & EPOLLIN) ? G_IO_IN : 0) |
+         ((events & EPOLLOUT) ? G_IO_OUT : 0) |
+         ((events & EPOLLPRI) ? G_IO_PRI : 0) |
+         ((events & EPOLLHUP) ? G_IO_HUP : 0) |
+         ((events & EPOLLERR) ? G_IO_ERR : 0);
+}
+
+/* Puts a watch into the kernel's or GLib's view; under the lock. */
+static gboolean
+watch_register (TpxLoop      *loop,
+                TpxLoopWatch *watch)
+{
+  if (loop->epfd >= 0)
+    {
+      struct epoll_event ev = {
+        .events = epoll_events_from_condition (watch->condition),
+        .data.ptr = watch,
+      };
+
+      return epoll_ctl (loop->epfd, EPOLL_CTL_ADD, watch->fd, &ev) == 0;
+    }
+
+  watch->tag = g_source_add_unix_fd (loop->source, watch->fd, watch->condition);
+  return TRUE;
+}
+
+static void
+watch_unregister (TpxLoop      *loop,
+                  TpxLoopWatch *watch)
+{
+  if (loop->epfd >= 0)
+    epoll_ctl (loop->epfd, EPOLL_CTL_DEL, watch->fd, NULL);
+  else if (watch->tag != NULL)
+    g_source_remove_unix_fd (loop->source, watch->tag);
+  watch->tag = NULL;
+}
+
 static void
 free_dead_watches (TpxLoop *loop)
 {
@@ -77,21 +135,6 @@ free_dead_watches (TpxLoop *loop)
     }
 }
 
-static GIOCondition
-condition_from_events (guint32 events)
-{
-  return ((events & EPOLLIN) ? G_IO_IN : 0) | ((events & EPOLLOUT) ? G_IO_OUT : 0);
-}
-
-static guint32
-events_from_condition (GIOCondition condition)
-{
-  return ((condition & G_IO_IN) ? EPOLLIN : 0) |
-         ((condition & G_IO_OUT) ? EPOLLOUT : 0) |
-         ((condition & G_IO_HUP) ? EPOLLHUP : 0) |
-         ((condition & (G_IO_ERR | G_IO_NVAL)) ? EPOLLERR : 0);
-}
-
 /* What the context's last poll said of the directly polled fds, taken
  * before any callback runs: a callback may remove any watch. */
 static int
@@ -100,14 +143,20 @@ collect_direct (TpxLoop            *loop,
 {
   int n = 0;
 
-  for (guint i = 0; i < loop->watches->len; i++)
+  for (guint i = 0; i < loop->watches->len && n < MAX_EVENTS; i++)
     {
       TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
-      GIOCondition revents = g_source_query_unix_fd (loop->source, watch->tag);
+      GIOCondition revents;
 
+      if (watch->tag == NULL)
+        continue;
+
+      revents = g_source_query_unix_fd (loop->source, watch->tag);
       if (revents != 0)
         {
-          events[n].events = events_from_condition (revents);
+          events[n].events = epoll_events_from_condition (revents) |
+                             ((revents & G_IO_HUP) ? EPOLLHUP : 0) |
+                             ((revents & (G_IO_ERR | G_IO_NVAL)) ? EPOLLERR : 0);
           events[n].data.ptr = watch;
           n++;
         }
@@ -116,7 +165,7 @@ collect_direct (TpxLoop            *loop,
   return n;
 }
 
-/* Moves every watch into a new epoll set. */
+/* Moves every enabled watch into a new epoll set; under the lock. */
 static gboolean
 switch_to_epoll (TpxLoop *loop)
 {
@@ -128,9 +177,12 @@ switch_to_epoll (TpxLoop *loop)
   for (guint i = 0; i < loop->watches->len; i++)
     {
       TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
-      struct epoll_event ev = { .events = watch->events, .data.ptr = watch };
+      struct epoll_event ev = {
+        .events = epoll_events_from_condition (watch->condition),
+        .data.ptr = watch,
+      };
 
-      if (epoll_ctl (epfd, EPOLL_CTL_ADD, watch->fd, &ev) < 0)
+      if (watch->enabled && epoll_ctl (epfd, EPOLL_CTL_ADD, watch->fd, &ev) < 0)
         {
           int saved_errno = errno;
 
@@ -141,12 +193,7 @@ switch_to_epoll (TpxLoop *loop)
     }
 
   for (guint i = 0; i < loop->watches->len; i++)
-    {
-      TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
-
-      g_source_remove_unix_fd (loop->source, watch->tag);
-      watch->tag = NULL;
-    }
+    watch_unregister (loop, g_ptr_array_index (loop->watches, i));
   loop->epfd = epfd;
   loop->epfd_tag = g_source_add_unix_fd (loop->source, epfd, G_IO_IN);
 
@@ -154,7 +201,7 @@ switch_to_epoll (TpxLoop *loop)
 }
 
 /* Back to polling directly once few watches are left; not in the middle
- * of a dispatch, whose batch came from the epoll set. */
+ * of a dispatch, whose batch came from the epoll set. Under the lock. */
 static void
 maybe_switch_to_direct (TpxLoop *loop)
 {
@@ -170,8 +217,8 @@ maybe_switch_to_direct (TpxLoop *loop)
     {
       TpxLoopWatch *watch = g_ptr_array_index (loop->watches, i);
 
-      watch->tag = g_source_add_unix_fd (loop->source, watch->fd,
-                                         condition_from_events (watch->events));
+      if (watch->enabled)
+        watch_register (loop, watch);
     }
   close (epfd);
 }
@@ -185,29 +232,44 @@ loop_source_dispatch (GSource     *source,
   struct epoll_event events[MAX_EVENTS];
   int n;
 
+  g_mutex_lock (&loop->lock);
   if (loop->epfd >= 0)
     n = epoll_wait (loop->epfd, events, MAX_EVENTS, 0);
   else
     n = collect_direct (loop, events);
   if (n <= 0)
-    return G_SOURCE_CONTINUE;
+    {
+      g_mutex_unlock (&loop->lock);
+      return G_SOURCE_CONTINUE;
+    }
+  loop->dispatching++;
+  g_mutex_unlock (&loop->lock);
 
   loop_ref (loop);
-  loop->dispatching++;
 
   for (int i = 0; i < n; i++)
     {
       TpxLoopWatch *watch = events[i].data.ptr;
+      TpxLoopFunc func;
+      gpointer data;
 
-      if (watch->func != NULL)
-        watch->func (events[i].events, watch->user_data);
+      /* Removed or disabled since the batch was taken: nothing to say. */
+      g_mutex_lock (&loop->lock);
+      func = watch->enabled ? watch->func : NULL;
+      data = watch->user_data;
+      g_mutex_unlock (&loop->lock);
+
+      if (func != NULL)
+        func (condition_from_epoll_events (events[i].events), data);
     }
 
+  g_mutex_lock (&loop->lock);
   if (--loop->dispatching == 0)
     {
       free_dead_watches (loop);
       maybe_switch_to_direct (loop);
     }
+  g_mutex_unlock (&loop->lock);
 
   tpx_loop_unref (loop);
 
@@ -241,6 +303,7 @@ tpx_loop_ref_for_context (GMainContext *context)
   loop = g_new0 (TpxLoop, 1);
   loop->ref_count = 1;
   loop->context = g_main_context_ref (context);
+  g_mutex_init (&loop->lock);
   loop->epfd = -1;
   loop->watches = g_ptr_array_new_with_free_func (g_free);
 
@@ -248,8 +311,9 @@ tpx_loop_ref_for_context (GMainContext *context)
   ((LoopSource *) loop->source)->loop = loop;
   g_source_set_static_name (loop->source, "[tpx] child fds");
   /* Dispatch is re-entrant (removed watches are freed only when the
-   * outermost dispatch ends), and without this GLib blocks and unblocks
-   * the source around every dispatch, at the cost of a wake-up each time. */
+   * outermost dispatch ends; the transports keep their own order), and
+   * without this GLib blocks and unblocks the source around every
+   * dispatch, at the cost of a wake-up each time. */
   g_source_set_can_recurse (loop->source, TRUE);
   g_source_attach (loop->source, context);
 
@@ -280,6 +344,7 @@ tpx_loop_unref (TpxLoop *loop)
   g_ptr_array_unref (loop->watches);
   if (loop->epfd >= 0)
     close (loop->epfd);
+  g_mutex_clear (&loop->lock);
   g_main_context_unref (loop->context);
   g_free (loop);
 }
@@ -294,12 +359,16 @@ gboolean
 tpx_loop_reserve (TpxLoop *loop,
                   guint    n_watches)
 {
+  gboolean ok = TRUE;
+
   g_return_val_if_fail (loop != NULL, FALSE);
 
-  if (loop->epfd >= 0 || loop->watches->len + n_watches <= TPX_LOOP_DIRECT_MAX)
-    return TRUE;
+  g_mutex_lock (&loop->lock);
+  if (loop->epfd < 0 && loop->watches->len + n_watches > TPX_LOOP_DIRECT_MAX)
+    ok = switch_to_epoll (loop);
+  g_mutex_unlock (&loop->lock);
 
-  return switch_to_epoll (loop);
+  return ok;
 }
 
 void
@@ -307,15 +376,18 @@ tpx_loop_compact (TpxLoop *loop)
 {
   g_return_if_fail (loop != NULL);
 
+  g_mutex_lock (&loop->lock);
   maybe_switch_to_direct (loop);
+  g_mutex_unlock (&loop->lock);
 }
 
 TpxLoopWatch *
-tpx_loop_add (TpxLoop     *loop,
-              int          fd,
-              guint32      events,
-              TpxLoopFunc  func,
-              gpointer     user_data)
+tpx_loop_add (TpxLoop      *loop,
+              int           fd,
+              GIOCondition  condition,
+              gboolean      enabled,
+              TpxLoopFunc   func,
+              gpointer      user_data)
 {
   TpxLoopWatch *watch;
 
@@ -323,60 +395,93 @@ tpx_loop_add (TpxLoop     *loop,
   g_return_val_if_fail (fd >= 0, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  if (!tpx_loop_reserve (loop, 1))
-    return NULL;
-
   watch = g_new0 (TpxLoopWatch, 1);
   watch->fd = fd;
   watch->func = func;
   watch->user_data = user_data;
-  watch->events = events;
+  watch->condition = condition & (G_IO_IN | G_IO_OUT | G_IO_PRI);
+  watch->enabled = !!enabled;
 
-  if (loop->epfd >= 0)
+  g_mutex_lock (&loop->lock);
+
+  if ((loop->epfd < 0 && loop->watches->len + 1 > TPX_LOOP_DIRECT_MAX &&
+       !switch_to_epoll (loop)) ||
+      (watch->enabled && !watch_register (loop, watch)))
     {
-      struct epoll_event ev = { .events = events, .data.ptr = watch };
+      int saved_errno = errno;
 
-      if (epoll_ctl (loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-        {
-          int saved_errno = errno;
-
-          g_free (watch);
-          errno = saved_errno;
-          return NULL;
-        }
+      g_mutex_unlock (&loop->lock);
+      g_free (watch);
+      errno = saved_errno;
+      return NULL;
     }
-  else
-    watch->tag = g_source_add_unix_fd (loop->source, fd, condition_from_events (events));
 
   watch->index = loop->watches->len;
   g_ptr_array_add (loop->watches, watch);
 
+  g_mutex_unlock (&loop->lock);
+
   return watch;
 }
 
-gboolean
+void
 tpx_loop_modify (TpxLoop      *loop,
                  TpxLoopWatch *watch,
-                 guint32       events)
+                 GIOCondition  condition)
 {
-  struct epoll_event ev;
+  g_return_if_fail (loop != NULL);
+  g_return_if_fail (watch != NULL);
 
-  g_return_val_if_fail (loop != NULL, FALSE);
-  g_return_val_if_fail (watch != NULL && watch->func != NULL, FALSE);
+  condition &= G_IO_IN | G_IO_OUT | G_IO_PRI;
 
-  if (watch->events == events)
-    return TRUE;
-  watch->events = events;
+  g_mutex_lock (&loop->lock);
 
-  if (loop->epfd < 0)
+  if (watch->func != NULL && watch->condition != condition)
     {
-      g_source_modify_unix_fd (loop->source, watch->tag, condition_from_events (events));
-      return TRUE;
+      watch->condition = condition;
+
+      if (!watch->enabled)
+        ;   /* taken into account when enabled */
+      else if (loop->epfd >= 0)
+        {
+          struct epoll_event ev = {
+            .events = epoll_events_from_condition (condition),
+            .data.ptr = watch,
+          };
+
+          epoll_ctl (loop->epfd, EPOLL_CTL_MOD, watch->fd, &ev);
+        }
+      else
+        g_source_modify_unix_fd (loop->source, watch->tag, condition);
     }
 
-  ev.events = events;
-  ev.data.ptr = watch;
-  return epoll_ctl (loop->epfd, EPOLL_CTL_MOD, watch->fd, &ev) == 0;
+  g_mutex_unlock (&loop->lock);
+}
+
+void
+tpx_loop_set_enabled (TpxLoop      *loop,
+                      TpxLoopWatch *watch,
+                      gboolean      enabled)
+{
+  g_return_if_fail (loop != NULL);
+  g_return_if_fail (watch != NULL);
+
+  enabled = !!enabled;
+
+  g_mutex_lock (&loop->lock);
+
+  if (watch->func != NULL && watch->enabled != enabled)
+    {
+      watch->enabled = enabled;
+      if (!enabled)
+        watch_unregister (loop, watch);
+      /* The watch never left loop->watches, so no mode switch (and no new
+       * epoll fd) is needed; only the kernel's memory for the entry. */
+      else if (!watch_register (loop, watch))
+        g_critical ("Cannot watch fd %d again: %s", watch->fd, g_strerror (errno));
+    }
+
+  g_mutex_unlock (&loop->lock);
 }
 
 void
@@ -386,14 +491,20 @@ tpx_loop_remove (TpxLoop      *loop,
   TpxLoopWatch *last;
 
   g_return_if_fail (loop != NULL);
-  g_return_if_fail (watch != NULL && watch->func != NULL);
+  g_return_if_fail (watch != NULL);
 
-  if (loop->epfd >= 0)
-    epoll_ctl (loop->epfd, EPOLL_CTL_DEL, watch->fd, NULL);
-  else
-    g_source_remove_unix_fd (loop->source, watch->tag);
-  watch->tag = NULL;
+  g_mutex_lock (&loop->lock);
+
+  if (watch->func == NULL)
+    {
+      g_mutex_unlock (&loop->lock);
+      g_return_if_reached ();
+    }
+
+  if (watch->enabled)
+    watch_unregister (loop, watch);
   watch->func = NULL;
+  watch->enabled = FALSE;
 
   /* Out of the array without freeing it: the last one takes its place. */
   last = g_ptr_array_index (loop->watches, loop->watches->len - 1);
@@ -403,7 +514,7 @@ tpx_loop_remove (TpxLoop      *loop,
 
   if (loop->dispatching > 0)
     {
-      /* Events for it may still sit in the batch being dispatched. */
+      /* Events for it may still sit in a batch being dispatched. */
       watch->next_dead = loop->dead;
       loop->dead = watch;
     }
@@ -412,4 +523,6 @@ tpx_loop_remove (TpxLoop      *loop,
       g_free (watch);
       maybe_switch_to_direct (loop);
     }
+
+  g_mutex_unlock (&loop->lock);
 }

@@ -685,11 +685,7 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   g_auto(GStrv) exec_paths = NULL;
   g_autofree char *display = NULL;
   const char *default_argv[] = { executable, NULL };
-  g_autoptr(GMainContext) context = NULL;
   TpxSpawnPlan plan = { 0 };
-  TpxSpawnResult result;
-  TpxLoop *loop;
-  guint n_watches;
 
   g_return_val_if_fail (TPX_IS_PROCESS_LAUNCHER (self), NULL);
   g_return_val_if_fail (protocol == NULL || TPX_IS_PROCESS_PROTOCOL (protocol), NULL);
@@ -748,36 +744,7 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   plan.rows = self->rows;
   plan.cols = self->cols;
 
-  /* Room to watch the child first (its pipes and its pidfd): that may
-   * take an fd, possibly the last free one. */
-  n_watches = 1;
-  if (plan.use_pty)
-    n_watches += 2;
-  else
-    for (guint i = 0; i < plan.n_fds; i++)
-      n_watches += plan.fds[i].kind != TPX_CHILD_FD_INHERIT;
-  context = g_main_context_ref_thread_default ();
-  loop = tpx_loop_ref_for_context (context);
-  if (!tpx_loop_reserve (loop, n_watches))
-    {
-      int saved_errno = errno;
-
-      tpx_loop_unref (loop);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Failed to spawn “%s”: %s: %s"),
-                   display, _("create an epoll set"), g_strerror (saved_errno));
-      return NULL;
-    }
-
-  if (!tpx_spawn (&plan, &result, error))
-    {
-      tpx_loop_compact (loop);
-      tpx_loop_unref (loop);
-      return NULL;
-    }
-
-  return tpx_process_transport_new_for_child (protocol, loop, &result,
-                                              self->new_session || self->new_group || self->use_pty);
+  return tpx_process_transport_new_for_plan (protocol, &plan, error);
 }
 
 /**

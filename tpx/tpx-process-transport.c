@@ -5,15 +5,11 @@
 #include "tpx-process-transport-private.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
 #include <signal.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -21,10 +17,10 @@
 #include "tpx-child-private.h"
 #include "tpx-i18n-private.h"
 #include "tpx-loop-private.h"
+#include "tpx-marshal.h"
+#include "tpx-pipe-private.h"
 #include "tpx-process-protocol-private.h"
 #include "tpx-process-status-private.h"
-#include "tpx-marshal.h"
-#include "tpx-write-queue-private.h"
 
 /**
  * TpxProcessTransport:
@@ -52,59 +48,110 @@
  * The transport keeps itself alive while the child runs, so the caller may
  * drop its reference right after spawning; the last reference the library
  * holds goes after `process-ended`. Signals are emitted in the thread-default
- * main context of the thread that spawned the child.
+ * main context of the thread that spawned the child, which may be another
+ * thread's: a worker thread may spawn into the context the main thread
+ * runs. The transport's methods are then to be called from the thread that
+ * runs that context, except [method@Tpx.ProcessTransport.send_signal] and
+ * [method@Tpx.ProcessTransport.signal_process], which any thread may call.
  *
- * To write to a pipe whose child has gone away is not fatal: tpx ignores
- * `SIGPIPE` process-wide when the signal still has its default disposition
- * (as GIO's sockets do), and reports the loss with `child-connection-lost`.
+ * Handlers and virtual methods may iterate the main context (a modal
+ * dialog, a nested main loop): the transport's own events wait until the
+ * handler returns, so their order holds; other transports go on.
+ *
+ * To write to a pipe whose child has gone away is not fatal, whatever the
+ * application does with `SIGPIPE`: tpx ignores it process-wide at start-up
+ * when it still has its default disposition (as GIO's sockets do), blocks
+ * it around its own writes when the application restored the default
+ * later, and reports the loss with `child-connection-lost`.
+ *
+ * A transport made with g_object_new() has no child: it emits nothing, its
+ * methods fail with `G_IO_ERROR_NOT_INITIALIZED` or do nothing.
  *
  * Since: 1.0
  */
 
-#define READ_SIZE      (64 * 1024)
-#define BIG_PIPE_SIZE  (1024 * 1024)
-#define READS_PER_WAKE 4
-#define SMALL_READ     (4 * 1024)
+#define READS_PER_WAKE  4
+#define REAP_RETRY_MIN  1      /* ms */
+#define REAP_RETRY_MAX  250    /* ms */
 
-typedef struct
+/*
+ * Life cycle, and who holds which reference:
+ *
+ *   NO_CHILD ─ made with g_object_new(): no child, no watch, no source;
+ *              only the caller's references. Nothing is ever emitted.
+ *   RUNNING  ─ made from a spawn plan: the child runs. The transport holds
+ *              one reference on itself, the running reference, which
+ *              belongs to the reaping watch (the pidfd watch, or GLib's
+ *              child watch where there is no pidfd).
+ *   REAPED   ─ the child was reaped: `status` is set and process-exited
+ *              was emitted; pipes may still be open.
+ *   ENDED    ─ every pipe is lost too: process-ended was emitted, nothing
+ *              is watched any more, and leave() drops the running
+ *              reference once the outermost event returned. Final.
+ *
+ *   NO_CHILD is final too; RUNNING → REAPED → ENDED, in that order only.
+ *
+ * Every event from the main loop (a pipe, the pidfd, GLib's child watch,
+ * the idle that announces what the caller did) enters through
+ * dispatch_event(), which runs it between enter and leave. While a handler
+ * or vfunc of this transport runs (`depth` > 0), a nested iteration of the
+ * context delivers nothing of this transport: the event is held back (its
+ * watch disabled) and leave() takes it up again. Other transports flow.
+ *
+ * Threads: everything belongs to the thread that dispatches `context`,
+ * except the child itself (`pid`, `pidfd`, `reaped`), which `child_lock`
+ * guards, so that any thread may signal the child and none can signal a
+ * pid that was reused. A spawn from a thread that does not own the context
+ * hands the start of watching (publish()) to the context's thread.
+ */
+typedef enum
 {
-  TpxProcessTransport *self;
-  TpxLoopWatch        *watch;
-  TpxWriteQueue        out;          /* writes the pipe did not take yet */
-  gsize                read_size;    /* grows with a busy pipe */
-  int                  child_fd;
-  int                  fd;           /* -1 once closed */
-  TpxChildFdKind       kind;
-  guint                closing : 1;      /* close once the queue is written */
-  guint                lost_pending : 1; /* closed; child-connection-lost still due */
-  guint                lost : 1;         /* child-connection-lost emitted */
-  guint                want_out : 1;     /* watching for EPOLLOUT */
-  guint                grown : 1;        /* tried to enlarge the pipe */
-  guint                bulk : 1;         /* the last read was large */
-} Pipe;
+  STATE_NO_CHILD,
+  STATE_RUNNING,
+  STATE_REAPED,
+  STATE_ENDED,
+} State;
+
+typedef enum
+{
+  EVENT_PIPE,        /* a pipe's watch fired */
+  EVENT_REAP,        /* the pidfd is readable, or a retry of the reaping is due */
+  EVENT_WORK,        /* the idle: publish, GLib's child status, the caller's closes */
+} Event;
 
 struct _TpxProcessTransport
 {
   GObject             parent_instance;
 
+  State               state;
   TpxProcessProtocol *protocol;
-  TpxLoop            *loop;          /* NULL once the child ended */
   GMainContext       *context;
-  Pipe               *pipes;
+  TpxLoop            *loop;          /* RUNNING and REAPED */
+  TpxPipe            *pipes;
   guint               n_pipes;
-  guint               n_open;        /* pipes whose loss was not yet announced */
-  GPid                pid;
-  int                 pidfd;
+  TpxProcessStatus   *status;        /* from REAPED on */
+
+  GMutex              child_lock;
+  GPid                pid;           /* child_lock; 0 for NO_CHILD */
+  int                 pidfd;         /* child_lock; -1 once reaped */
+  gboolean            reaped;        /* child_lock */
+
   TpxLoopWatch       *pid_watch;
   GSource            *child_watch;   /* where there is no pidfd */
-  GSource            *notify_source; /* announces losses the caller caused */
-  TpxProcessStatus   *status;
+  GSource            *reap_retry;    /* a tracer holds the zombie: try again later */
+  guint               reap_retry_ms;
+  int                 child_wait_status; /* from GLib's child watch, not handled yet */
+  GSource            *work_source;
 
-  guint               is_pty : 1;
+  guint               depth;         /* handlers of ours running */
+  guint               running_ref : 1;
+  guint               constructed : 1;
+  guint               published : 1; /* watches started */
+  guint               held_back : 1; /* an event waits for leave() */
+  guint               child_status_due : 1;
   guint               own_group : 1;
   guint               protocol_wants_data : 1;
   guint               paused : 1;
-  guint               ended : 1;
 };
 
 enum {
@@ -129,9 +176,12 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (TpxProcessTransport, tpx_process_transport, G_TYPE_OBJECT)
 
-static void maybe_end (TpxProcessTransport *self);
+static void dispatch_event (TpxProcessTransport *self,
+                            Event                event,
+                            TpxPipe             *pipe,
+                            GIOCondition         condition);
 
-static Pipe *
+static TpxPipe *
 find_pipe (TpxProcessTransport *self,
            int                  child_fd)
 {
@@ -142,145 +192,246 @@ find_pipe (TpxProcessTransport *self,
   return NULL;
 }
 
-/* Stops watching and closes the fd; the loss is announced separately. */
-static void
-pipe_close (Pipe *pipe)
+static gboolean
+has_child (TpxProcessTransport  *self,
+           GError              **error)
 {
-  TpxProcessTransport *self = pipe->self;
+  if (self->state != STATE_NO_CHILD)
+    return TRUE;
 
-  if (pipe->watch != NULL)
-    {
-      tpx_loop_remove (self->loop, pipe->watch);
-      pipe->watch = NULL;
-    }
-  if (pipe->fd >= 0)
-    {
-      close (pipe->fd);
-      pipe->fd = -1;
-    }
-  tpx_write_queue_clear (&pipe->out);
-  pipe->closing = FALSE;
-}
-
-static void
-announce_lost (Pipe *pipe)
-{
-  TpxProcessTransport *self = pipe->self;
-
-  if (pipe->lost)
-    return;
-
-  pipe->lost = TRUE;
-  pipe->lost_pending = FALSE;
-  self->n_open--;
-
-  g_signal_emit (self, signals[CHILD_CONNECTION_LOST], 0, pipe->child_fd);
-  if (self->protocol != NULL)
-    TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_connection_lost (self->protocol, pipe->child_fd);
-
-  maybe_end (self);
-}
-
-/* Closing a PTY's reading side ends its writing side too: the child is gone. */
-static void
-pipe_lost_now (Pipe *pipe)
-{
-  TpxProcessTransport *self = pipe->self;
-
-  pipe_close (pipe);
-  announce_lost (pipe);
-
-  if (self->is_pty && pipe->kind == TPX_CHILD_FD_READ)
-    {
-      Pipe *writer = find_pipe (self, 0);
-
-      if (writer != NULL && !writer->lost)
-        {
-          pipe_close (writer);
-          announce_lost (writer);
-        }
-    }
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                       _("This transport has no child process: only a launcher makes transports with one"));
+  return FALSE;
 }
 
 static gboolean
-notify_cb (gpointer user_data)
+work_cb (gpointer user_data)
 {
-  TpxProcessTransport *self = g_object_ref (user_data);
+  TpxProcessTransport *self = user_data;
 
-  g_clear_pointer (&self->notify_source, g_source_unref);
-
-  for (guint i = 0; i < self->n_pipes; i++)
-    if (self->pipes[i].lost_pending)
-      announce_lost (&self->pipes[i]);
-
-  g_object_unref (self);
+  g_clear_pointer (&self->work_source, g_source_unref);
+  dispatch_event (self, EVENT_WORK, NULL, 0);
 
   return G_SOURCE_REMOVE;
 }
 
-/* For losses the caller causes: announced from the main loop, never from
- * inside the caller's own call, so the order of signals always holds. */
+/* Something is to be done from the main loop: a loss the caller caused
+ * (announced there, never inside the caller's own call), or an event that
+ * was held back. */
 static void
-pipe_lost_later (Pipe *pipe)
+schedule_work (TpxProcessTransport *self)
 {
-  TpxProcessTransport *self = pipe->self;
-
-  pipe_close (pipe);
-  if (pipe->lost)
+  if (self->work_source != NULL || !self->constructed || self->state == STATE_ENDED)
     return;
 
-  pipe->lost_pending = TRUE;
+  self->work_source = g_idle_source_new ();
+  g_source_set_priority (self->work_source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (self->work_source, "[tpx] transport work");
+  g_source_set_callback (self->work_source, work_cb, self, NULL);
+  g_source_attach (self->work_source, self->context);
+}
 
-  if (self->notify_source == NULL)
+static void
+pipe_event_cb (GIOCondition condition,
+               gpointer     user_data)
+{
+  TpxPipe *pipe = user_data;
+
+  dispatch_event (pipe->owner, EVENT_PIPE, pipe, condition);
+}
+
+static void
+pidfd_event_cb (GIOCondition condition,
+                gpointer     user_data)
+{
+  dispatch_event (user_data, EVENT_REAP, NULL, condition);
+}
+
+static gboolean
+reap_retry_cb (gpointer user_data)
+{
+  TpxProcessTransport *self = user_data;
+
+  g_clear_pointer (&self->reap_retry, g_source_unref);
+  dispatch_event (self, EVENT_REAP, NULL, 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+child_watch_cb (GPid     pid,
+                int      wait_status,
+                gpointer user_data)
+{
+  TpxProcessTransport *self = user_data;
+
+  g_clear_pointer (&self->child_watch, g_source_unref);
+  self->child_wait_status = wait_status;
+  self->child_status_due = TRUE;
+  dispatch_event (self, EVENT_WORK, NULL, 0);
+}
+
+static gboolean
+wants_data (TpxProcessTransport *self)
+{
+  return self->protocol_wants_data ||
+         g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE);
+}
+
+static void
+emit_data (TpxProcessTransport *self,
+           int                  child_fd,
+           GBytes              *bytes)
+{
+  if (g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE))
+    g_signal_emit (self, signals[CHILD_DATA], 0, child_fd, bytes);
+  if (self->protocol != NULL)
+    TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_data_received (self->protocol, child_fd, bytes);
+}
+
+static void
+emit_lost (TpxProcessTransport *self,
+           int                  child_fd)
+{
+  g_signal_emit (self, signals[CHILD_CONNECTION_LOST], 0, child_fd);
+  if (self->protocol != NULL)
+    TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_connection_lost (self->protocol, child_fd);
+}
+
+/* Which watches should be on: every open pipe's, but a read pipe's not
+ * while paused; the pidfd's unless a retry of the reaping is waiting. */
+static void
+update_watches (TpxProcessTransport *self)
+{
+  for (guint i = 0; i < self->n_pipes; i++)
     {
-      self->notify_source = g_idle_source_new ();
-      g_source_set_priority (self->notify_source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (self->notify_source, "[tpx] pipe closed");
-      g_source_set_callback (self->notify_source, notify_cb, self, NULL);
-      g_source_attach (self->notify_source, self->context);
+      TpxPipe *pipe = &self->pipes[i];
+
+      tpx_pipe_set_watched (pipe, self->loop,
+                            !(self->paused && pipe->kind == TPX_CHILD_FD_READ));
+    }
+
+  if (self->pid_watch != NULL)
+    tpx_loop_set_enabled (self->loop, self->pid_watch, self->reap_retry == NULL);
+}
+
+/* Starts watching the child, in the context's thread (or one that
+ * acquired the context). */
+static void
+publish (TpxProcessTransport *self)
+{
+  self->published = TRUE;
+  update_watches (self);
+
+  if (self->pid_watch == NULL && !self->reaped)
+    {
+      self->child_watch = g_child_watch_source_new (self->pid);
+      g_source_set_callback (self->child_watch, (GSourceFunc) (void (*)(void)) child_watch_cb, self, NULL);
+      g_source_attach (self->child_watch, self->context);
     }
 }
 
 static void
-pipe_watch_output (Pipe     *pipe,
-                   gboolean  want_out)
+reaped (TpxProcessTransport *self,
+        TpxProcessStatus    *status)
 {
-  if (pipe->want_out == want_out || pipe->watch == NULL)
-    return;
+  /* Out of the epoll set before the fd closes: a closed fd cannot be
+   * removed, and its number may be another fd's already. */
+  if (self->pid_watch != NULL)
+    {
+      tpx_loop_remove (self->loop, self->pid_watch);
+      self->pid_watch = NULL;
+    }
 
-  pipe->want_out = want_out;
-  tpx_loop_modify (pipe->self->loop, pipe->watch, want_out ? EPOLLOUT : 0);
-}
+  g_mutex_lock (&self->child_lock);
+  self->reaped = TRUE;
+  if (self->pidfd >= 0)
+    {
+      close (self->pidfd);
+      self->pidfd = -1;
+    }
+  g_mutex_unlock (&self->child_lock);
+  if (self->reap_retry != NULL)
+    {
+      g_source_destroy (self->reap_retry);
+      g_clear_pointer (&self->reap_retry, g_source_unref);
+    }
 
-/* Writes as much of the queue as the pipe takes. FALSE if the pipe broke. */
-static gboolean
-pipe_flush (Pipe *pipe)
-{
-  if (!tpx_write_queue_flush (&pipe->out, pipe->fd))
-    return FALSE;
+  self->state = STATE_REAPED;
+  self->status = status;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 
-  pipe_watch_output (pipe, tpx_write_queue_get_size (&pipe->out) > 0);
-  return TRUE;
+  g_signal_emit (self, signals[PROCESS_EXITED], 0, self->status);
+  if (self->protocol != NULL)
+    TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->process_exited (self->protocol, self->status);
 }
 
 static void
-handle_writable (Pipe    *pipe,
-                 guint32  events)
+handle_reap (TpxProcessTransport *self)
 {
-  TpxProcessTransport *self = pipe->self;
-  gboolean had_data = tpx_write_queue_get_size (&pipe->out) > 0;
+  struct rusage rusage;
+  gboolean rusage_valid;
+  int wait_status;
 
-  if (!had_data)
+  if (self->state != STATE_RUNNING || self->pidfd < 0)
+    return;
+
+  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &rusage_valid))
     {
-      /* Nothing to write, yet the fd woke up: the child closed its end. */
-      if (events & (EPOLLERR | EPOLLHUP))
-        pipe_lost_now (pipe);
+      reaped (self, tpx_process_status_new (wait_status, rusage_valid ? &rusage : NULL));
       return;
     }
 
-  if (!pipe_flush (pipe))
+  /* The pidfd says the child exited, yet there is nothing to reap: a
+   * tracer (strace -p, gdb) holds the zombie. The level-triggered watch
+   * would fire on every iteration until it lets go, so it rests, and the
+   * reaping is tried again later, less and less often. */
+  if (self->reap_retry == NULL)
     {
-      pipe_lost_now (pipe);
+      self->reap_retry_ms = CLAMP (self->reap_retry_ms * 2, REAP_RETRY_MIN, REAP_RETRY_MAX);
+      self->reap_retry = g_timeout_source_new (self->reap_retry_ms);
+      g_source_set_static_name (self->reap_retry, "[tpx] reap a traced child");
+      g_source_set_callback (self->reap_retry, reap_retry_cb, self, NULL);
+      g_source_attach (self->reap_retry, self->context);
+      update_watches (self);
+    }
+}
+
+static void
+handle_readable (TpxProcessTransport *self,
+                 TpxPipe             *pipe)
+{
+  /* A full buffer means more is waiting: take a few more before going
+   * back to the main loop. A handler may pause or close the pipe. */
+  for (guint i = 0; i < READS_PER_WAKE && tpx_pipe_is_open (pipe) && !self->paused; i++)
+    {
+      g_autoptr(GBytes) bytes = NULL;
+      TpxPipeReadResult result;
+
+      result = tpx_pipe_read (pipe, self->loop, wants_data (self), &bytes);
+      if (bytes != NULL)
+        emit_data (self, pipe->child_fd, bytes);
+      if (result != TPX_PIPE_READ_MORE)
+        break;
+    }
+}
+
+static void
+handle_writable (TpxProcessTransport *self,
+                 TpxPipe             *pipe,
+                 GIOCondition         condition)
+{
+  if (tpx_write_queue_get_size (&pipe->out) == 0)
+    {
+      /* Nothing to write, yet the fd woke up: the child closed its end. */
+      if (condition & (G_IO_ERR | G_IO_HUP))
+        tpx_pipe_release_fd (pipe, self->loop);
+      return;
+    }
+
+  if (!tpx_pipe_flush (pipe, self->loop))
+    {
+      tpx_pipe_release_fd (pipe, self->loop);
       return;
     }
 
@@ -290,197 +441,133 @@ handle_writable (Pipe    *pipe,
   if (g_signal_has_handler_pending (self, signals[WRITE_DRAINED], 0, FALSE))
     g_signal_emit (self, signals[WRITE_DRAINED], 0, pipe->child_fd);
 
-  if (pipe->closing && tpx_write_queue_get_size (&pipe->out) == 0 && pipe->fd >= 0)
-    pipe_lost_now (pipe);
+  if (pipe->state == TPX_PIPE_CLOSING && tpx_write_queue_get_size (&pipe->out) == 0)
+    tpx_pipe_release_fd (pipe, self->loop);
 }
 
-/* A pipe that keeps filling up gets a bigger kernel buffer, so that each
- * wake-up moves more data; idle pipes keep the default and cost nothing. */
+/* Emits what the state calls for, in order: the losses of closed pipes,
+ * then, once the child is reaped and every pipe lost, process-ended. */
 static void
-pipe_grow (Pipe *pipe)
+announce (TpxProcessTransport *self)
 {
-  int size;
+  gboolean again = TRUE;
 
-  pipe->grown = TRUE;
-  size = fcntl (pipe->fd, F_SETPIPE_SZ, BIG_PIPE_SIZE);
-  if (size > 0 && pipe->kind == TPX_CHILD_FD_READ)
-    pipe->read_size = MAX (pipe->read_size, (gsize) size);
-}
-
-static GPrivate scratch_key = G_PRIVATE_INIT (g_free);
-
-static guint8 *
-get_scratch_buffer (void)
-{
-  guint8 *scratch = g_private_get (&scratch_key);
-
-  if (scratch == NULL)
+  while (again)
     {
-      scratch = g_malloc (READ_SIZE);
-      g_private_set (&scratch_key, scratch);
+      again = FALSE;
+      for (guint i = 0; i < self->n_pipes; i++)
+        if (tpx_pipe_mark_lost (&self->pipes[i]))
+          {
+            emit_lost (self, self->pipes[i].child_fd);
+            again = TRUE;   /* a handler may have closed another */
+          }
     }
 
-  return scratch;
-}
-
-/* One read; FALSE when the pipe is drained for now (or gone).
- *
- * A busy pipe is read straight into the buffer its GBytes will own, so
- * bulk data is never copied. A trickle (or data nobody listens to) is read
- * into a per-thread scratch buffer, and only the few bytes that came are
- * copied out: no 64 KiB allocation for a 64-byte message. */
-static gboolean
-read_once (Pipe *pipe)
-{
-  TpxProcessTransport *self = pipe->self;
-  gboolean wanted = self->protocol_wants_data ||
-                    g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE);
-  gboolean direct = wanted && pipe->bulk;
-  gsize size = direct ? pipe->read_size : READ_SIZE;
-  guint8 *buffer = direct ? g_malloc (size) : get_scratch_buffer ();
-  gssize n;
-
-  do
-    n = read (pipe->fd, buffer, size);
-  while (n < 0 && errno == EINTR);
-
-  if (n > 0)
-    {
-      pipe->bulk = n >= SMALL_READ;
-
-      if (wanted)
-        {
-          g_autoptr(GBytes) bytes = NULL;
-
-          if (direct)
-            bytes = g_bytes_new_take ((gsize) n < size ? g_realloc (buffer, n) : buffer, n);
-          else
-            bytes = g_bytes_new (buffer, n);
-
-          if (g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE))
-            g_signal_emit (self, signals[CHILD_DATA], 0, pipe->child_fd, bytes);
-          if (self->protocol != NULL)
-            TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_data_received (self->protocol, pipe->child_fd, bytes);
-        }
-
-      if ((gsize) n < size)
-        return FALSE;
-      if (!pipe->grown && !self->is_pty)
-        pipe_grow (pipe);
-      return TRUE;
-    }
-
-  if (direct)
-    g_free (buffer);
-
-  if (n < 0 && errno == EAGAIN)
-    return FALSE;
-
-  /* End of file; or EIO, which is how a terminal says its child is gone. */
-  pipe_lost_now (pipe);
-  return FALSE;
-}
-
-static void
-handle_readable (Pipe *pipe)
-{
-  /* A full buffer means more is waiting: take a few more before going
-   * back to the main loop. A handler may pause or close the pipe. */
-  for (guint i = 0; i < READS_PER_WAKE; i++)
-    {
-      if (!read_once (pipe) || pipe->watch == NULL)
-        break;
-    }
-}
-
-static void
-pipe_event_cb (guint32  events,
-               gpointer user_data)
-{
-  Pipe *pipe = user_data;
-  TpxProcessTransport *self = g_object_ref (pipe->self);
-
-  if (pipe->kind == TPX_CHILD_FD_READ)
-    handle_readable (pipe);
-  else
-    handle_writable (pipe, events);
-
-  g_object_unref (self);
-}
-
-static void
-child_exited (TpxProcessTransport *self,
-              int                  wait_status,
-              const struct rusage *rusage)
-{
-  if (self->pid_watch != NULL)
-    {
-      tpx_loop_remove (self->loop, self->pid_watch);
-      self->pid_watch = NULL;
-    }
-  if (self->pidfd >= 0)
-    {
-      close (self->pidfd);
-      self->pidfd = -1;
-    }
-  if (self->child_watch != NULL)
-    {
-      g_source_destroy (self->child_watch);
-      g_clear_pointer (&self->child_watch, g_source_unref);
-    }
-
-  self->status = tpx_process_status_new (wait_status, rusage);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
-
-  g_signal_emit (self, signals[PROCESS_EXITED], 0, self->status);
-  if (self->protocol != NULL)
-    TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->process_exited (self->protocol, self->status);
-
-  maybe_end (self);
-}
-
-static void
-pidfd_event_cb (guint32  events,
-                gpointer user_data)
-{
-  TpxProcessTransport *self = g_object_ref (user_data);
-  struct rusage rusage;
-  gboolean rusage_valid;
-  int wait_status;
-
-  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &rusage_valid))
-    child_exited (self, wait_status, rusage_valid ? &rusage : NULL);
-
-  g_object_unref (self);
-}
-
-static void
-child_watch_cb (GPid     pid,
-                int      wait_status,
-                gpointer user_data)
-{
-  TpxProcessTransport *self = g_object_ref (user_data);
-
-  child_exited (self, wait_status, NULL);
-  g_object_unref (self);
-}
-
-static void
-maybe_end (TpxProcessTransport *self)
-{
-  if (self->ended || self->status == NULL || self->n_open > 0)
+  if (self->state != STATE_REAPED)
     return;
+  for (guint i = 0; i < self->n_pipes; i++)
+    if (self->pipes[i].state != TPX_PIPE_LOST)
+      return;
 
-  self->ended = TRUE;
+  self->state = STATE_ENDED;
+  if (self->work_source != NULL)
+    {
+      g_source_destroy (self->work_source);
+      g_clear_pointer (&self->work_source, g_source_unref);
+    }
 
   g_signal_emit (self, signals[PROCESS_ENDED], 0, self->status);
   if (self->protocol != NULL)
     TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->process_ended (self->protocol, self->status);
 
   /* Nothing is watched any more: let the context's loop go if this was
-   * its last child, then the reference held while the child ran. */
+   * its last child. */
   g_clear_pointer (&self->loop, tpx_loop_unref);
-  g_object_unref (self);
+}
+
+/* An event came while a handler of ours runs: it waits for leave(). */
+static void
+hold_back (TpxProcessTransport *self,
+           Event                event,
+           TpxPipe             *pipe)
+{
+  self->held_back = TRUE;
+
+  if (event == EVENT_PIPE)
+    tpx_pipe_set_watched (pipe, self->loop, FALSE);
+  else if (event == EVENT_REAP && self->pid_watch != NULL)
+    tpx_loop_set_enabled (self->loop, self->pid_watch, FALSE);
+}
+
+/* The end of every event, and the one place that drops the running
+ * reference: after it, @self may be gone. */
+static void
+leave_and_maybe_release (TpxProcessTransport *self)
+{
+  if (--self->depth > 0)
+    return;
+
+  if (self->state == STATE_ENDED)
+    {
+      if (self->running_ref)
+        {
+          self->running_ref = FALSE;
+          g_object_unref (self);
+        }
+      return;
+    }
+
+  if (self->held_back)
+    {
+      self->held_back = FALSE;
+      update_watches (self);
+      schedule_work (self);
+    }
+}
+
+static void
+dispatch_event (TpxProcessTransport *self,
+                Event                event,
+                TpxPipe             *pipe,
+                GIOCondition         condition)
+{
+  if (self->depth > 0)
+    {
+      hold_back (self, event, pipe);
+      return;
+    }
+
+  self->depth++;
+
+  switch (event)
+    {
+    case EVENT_PIPE:
+      if (!tpx_pipe_is_open (pipe))
+        break;
+      if (pipe->kind == TPX_CHILD_FD_READ)
+        handle_readable (self, pipe);
+      else
+        handle_writable (self, pipe, condition);
+      break;
+
+    case EVENT_REAP:
+      handle_reap (self);
+      break;
+
+    case EVENT_WORK:
+      if (!self->published)
+        publish (self);
+      if (self->child_status_due && self->state == STATE_RUNNING)
+        {
+          self->child_status_due = FALSE;
+          reaped (self, tpx_process_status_new (self->child_wait_status, NULL));
+        }
+      /* A reap retry held back: the pidfd watch, re-enabled, says again. */
+      break;
+    }
+
+  announce (self);
+  leave_and_maybe_release (self);
 }
 
 static void
@@ -496,30 +583,16 @@ ignore_sigpipe (void)
     }
 }
 
+/* Also run by g_object_run_dispose() on a running transport: the protocol
+ * goes (no more callbacks; GObject drops the signal handlers), but the
+ * child is still read, reaped and ended, and the running reference then
+ * goes as always. */
 static void
 tpx_process_transport_dispose (GObject *object)
 {
   TpxProcessTransport *self = TPX_PROCESS_TRANSPORT (object);
 
-  for (guint i = 0; i < self->n_pipes; i++)
-    pipe_close (&self->pipes[i]);
-
-  if (self->pid_watch != NULL)
-    {
-      tpx_loop_remove (self->loop, self->pid_watch);
-      self->pid_watch = NULL;
-    }
-  if (self->child_watch != NULL)
-    {
-      g_source_destroy (self->child_watch);
-      g_clear_pointer (&self->child_watch, g_source_unref);
-    }
-  if (self->notify_source != NULL)
-    {
-      g_source_destroy (self->notify_source);
-      g_clear_pointer (&self->notify_source, g_source_unref);
-    }
-
+  self->protocol_wants_data = FALSE;
   g_clear_object (&self->protocol);
 
   G_OBJECT_CLASS (tpx_process_transport_parent_class)->dispose (object);
@@ -530,12 +603,17 @@ tpx_process_transport_finalize (GObject *object)
 {
   TpxProcessTransport *self = TPX_PROCESS_TRANSPORT (object);
 
+  /* Only NO_CHILD and ENDED transports get here: nothing is watched. */
+  for (guint i = 0; i < self->n_pipes; i++)
+    if (self->pipes[i].fd >= 0)
+      close (self->pipes[i].fd);
   if (self->pidfd >= 0)
     close (self->pidfd);
   g_clear_pointer (&self->pipes, g_free);
   g_clear_object (&self->status);
   g_clear_pointer (&self->loop, tpx_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->child_lock);
 
   G_OBJECT_CLASS (tpx_process_transport_parent_class)->finalize (object);
 }
@@ -716,81 +794,126 @@ tpx_process_transport_class_init (TpxProcessTransportClass *klass)
 static void
 tpx_process_transport_init (TpxProcessTransport *self)
 {
+  self->state = STATE_NO_CHILD;
   self->pidfd = -1;
+  g_mutex_init (&self->child_lock);
+}
+
+/* The thread-default context of this thread: is it ours to start watching
+ * in? Not when another thread runs it (a worker spawning into the main
+ * thread's context): publish() is then handed to that thread. */
+static void
+publish_or_hand_over (TpxProcessTransport *self)
+{
+  gboolean closed_early = FALSE;
+
+  self->constructed = TRUE;
+
+  for (guint i = 0; i < self->n_pipes; i++)
+    closed_early |= self->pipes[i].state == TPX_PIPE_CLOSED;
+
+  if (g_main_context_acquire (self->context))
+    {
+      publish (self);
+      g_main_context_release (self->context);
+      /* Closed in connection_made: said from the main loop. */
+      if (closed_early)
+        schedule_work (self);
+    }
+  else
+    schedule_work (self);
 }
 
 TpxProcessTransport *
-tpx_process_transport_new_for_child (TpxProcessProtocol *protocol,
-                                     TpxLoop            *loop,
-                                     TpxSpawnResult     *result,
-                                     gboolean            own_group)
+tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
+                                    const TpxSpawnPlan  *plan,
+                                    GError             **error)
 {
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   TpxProcessTransport *self;
+  TpxSpawnResult result;
+  TpxLoop *loop;
+  guint n_watches;
 
-  self = g_object_new (TPX_TYPE_PROCESS_TRANSPORT, NULL);
-  self->context = g_main_context_ref (tpx_loop_get_context (loop));
-  self->loop = loop;
-  self->pid = result->pid;
-  self->pidfd = result->pidfd;
-  self->is_pty = result->is_pty;
-  self->own_group = !!own_group;
-  self->n_pipes = result->n_pipes;
-  self->n_open = result->n_pipes;
-  self->pipes = g_new0 (Pipe, result->n_pipes);
-  self->protocol = protocol != NULL ? g_object_ref (protocol) : NULL;
+  /* Room to watch the child first (its pipes and its pidfd): that may
+   * take an fd, possibly the last free one. */
+  n_watches = 1;
+  if (plan->use_pty)
+    n_watches += 2;
+  else
+    for (guint i = 0; i < plan->n_fds; i++)
+      n_watches += plan->fds[i].kind != TPX_CHILD_FD_INHERIT;
 
-  for (guint i = 0; i < result->n_pipes; i++)
+  loop = tpx_loop_ref_for_context (context);
+  if (!tpx_loop_reserve (loop, n_watches))
     {
-      Pipe *pipe = &self->pipes[i];
+      int saved_errno = errno;
 
-      pipe->self = self;
-      pipe->child_fd = result->pipes[i].child_fd;
-      pipe->kind = result->pipes[i].kind;
-      pipe->fd = result->pipes[i].fd;
-      pipe->read_size = READ_SIZE;
-      tpx_write_queue_init (&pipe->out);
+      tpx_loop_unref (loop);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Failed to spawn “%s”: %s: %s"),
+                   plan->executable, _("create an epoll set"), g_strerror (saved_errno));
+      return NULL;
     }
 
-  g_clear_pointer (&result->pipes, g_free);
-  result->n_pipes = 0;
-  result->pidfd = -1;
+  if (!tpx_spawn (plan, &result, error))
+    {
+      tpx_loop_compact (loop);
+      tpx_loop_unref (loop);
+      return NULL;
+    }
 
-  /* Held until process-ended. */
+  self = g_object_new (TPX_TYPE_PROCESS_TRANSPORT, NULL);
+  self->state = STATE_RUNNING;
+  self->context = g_steal_pointer (&context);
+  self->loop = loop;
+  self->pid = result.pid;
+  self->pidfd = result.pidfd;
+  self->own_group = plan->new_session || plan->new_group || plan->use_pty;
+  self->n_pipes = result.n_pipes;
+  self->pipes = g_new0 (TpxPipe, result.n_pipes);
+
+  for (guint i = 0; i < result.n_pipes; i++)
+    {
+      TpxPipe *pipe = &self->pipes[i];
+
+      tpx_pipe_init (pipe, result.pipes[i].child_fd, result.pipes[i].kind,
+                     result.pipes[i].fd, result.is_pty);
+      pipe->owner = self;
+      if (result.is_pty && i > 0)
+        tpx_pipe_pair_terminal (find_pipe (self, 1), find_pipe (self, 0));
+    }
+  g_clear_pointer (&result.pipes, g_free);
+
+  /* The running reference: the reaping watch's, until the end. */
+  self->running_ref = TRUE;
   g_object_ref (self);
 
+  if (protocol != NULL)
+    {
+      self->protocol = g_object_ref (protocol);
+      self->protocol_wants_data = tpx_process_protocol_wants_data (protocol);
+      tpx_process_protocol_set_transport (protocol, self);
+      TPX_PROCESS_PROTOCOL_GET_CLASS (protocol)->connection_made (protocol, self);
+    }
+
+  /* Watches start disabled, so that all of them are in place before any
+   * can fire, in whichever thread runs the context. */
   for (guint i = 0; i < self->n_pipes; i++)
     {
-      Pipe *pipe = &self->pipes[i];
+      TpxPipe *pipe = &self->pipes[i];
 
-      /* A write pipe is watched even while idle: EPOLLERR tells the child
-       * closed its end. */
-      pipe->watch = tpx_loop_add (self->loop, pipe->fd,
-                                  pipe->kind == TPX_CHILD_FD_READ ? EPOLLIN : 0,
-                                  pipe_event_cb, pipe);
-      if (pipe->watch == NULL)
+      if (tpx_pipe_is_open (pipe) && !tpx_pipe_watch (pipe, self->loop, pipe_event_cb, pipe))
         {
           g_warning ("Cannot watch fd %d of child %d: %s", pipe->child_fd,
                      (int) self->pid, g_strerror (errno));
-          pipe_lost_later (pipe);
+          tpx_pipe_release_fd (pipe, self->loop);
         }
     }
-
   if (self->pidfd >= 0)
-    self->pid_watch = tpx_loop_add (self->loop, self->pidfd, EPOLLIN, pidfd_event_cb, self);
+    self->pid_watch = tpx_loop_add (self->loop, self->pidfd, G_IO_IN, FALSE, pidfd_event_cb, self);
 
-  if (self->pid_watch == NULL)
-    {
-      self->child_watch = g_child_watch_source_new (self->pid);
-      g_source_set_callback (self->child_watch, (GSourceFunc) (void (*)(void)) child_watch_cb, self, NULL);
-      g_source_attach (self->child_watch, self->context);
-    }
-
-  if (self->protocol != NULL)
-    {
-      self->protocol_wants_data = tpx_process_protocol_wants_data (self->protocol);
-      tpx_process_protocol_set_transport (self->protocol, self);
-      TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->connection_made (self->protocol, self);
-    }
+  publish_or_hand_over (self);
 
   return self;
 }
@@ -852,54 +975,6 @@ tpx_process_transport_get_status (TpxProcessTransport *self)
   return self->status;
 }
 
-/* Queues @data (borrowed) or @bytes (referenced when queued). */
-static void
-pipe_write (Pipe         *pipe,
-            const guint8 *data,
-            gsize         len,
-            GBytes       *bytes)
-{
-  gssize n = 0;
-
-  if (len == 0)
-    return;
-
-  if (tpx_write_queue_get_size (&pipe->out) == 0)
-    {
-      /* Nothing waits: try the pipe at once, it usually takes it all. */
-      do
-        n = write (pipe->fd, data, len);
-      while (n < 0 && errno == EINTR);
-
-      if (n == (gssize) len)
-        return;
-
-      if (!pipe->grown && !pipe->self->is_pty)
-        pipe_grow (pipe);
-
-      if (n < 0)
-        {
-          if (errno != EAGAIN)
-            {
-              pipe_lost_later (pipe);
-              return;
-            }
-          n = 0;
-        }
-    }
-
-  if (bytes != NULL && n > 0)
-    {
-      g_autoptr(GBytes) rest = g_bytes_new_from_bytes (bytes, n, len - n);
-
-      tpx_write_queue_push (&pipe->out, NULL, len - n, rest);
-    }
-  else
-    tpx_write_queue_push (&pipe->out, data + n, len - n, bytes);
-
-  pipe_watch_output (pipe, TRUE);
-}
-
 static gboolean
 write_to_child (TpxProcessTransport  *self,
                 int                   child_fd,
@@ -908,8 +983,12 @@ write_to_child (TpxProcessTransport  *self,
                 GBytes               *bytes,
                 GError              **error)
 {
-  Pipe *pipe = find_pipe (self, child_fd);
+  TpxPipe *pipe;
 
+  if (!has_child (self, error))
+    return FALSE;
+
+  pipe = find_pipe (self, child_fd);
   if (pipe == NULL || pipe->kind != TPX_CHILD_FD_WRITE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -917,14 +996,20 @@ write_to_child (TpxProcessTransport  *self,
       return FALSE;
     }
 
-  if (pipe->fd < 0 || pipe->closing)
+  if (pipe->state != TPX_PIPE_OPEN)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
                    _("Child fd %d is closed"), child_fd);
       return FALSE;
     }
 
-  pipe_write (pipe, data, len, bytes);
+  /* A broken pipe is a loss like any other; it is announced from the
+   * main loop, and what was written is dropped (the child is gone). */
+  if (!tpx_pipe_write (pipe, self->loop, data, len, bytes))
+    {
+      tpx_pipe_release_fd (pipe, self->loop);
+      schedule_work (self);
+    }
   return TRUE;
 }
 
@@ -1052,24 +1137,12 @@ gsize
 tpx_process_transport_get_write_buffer_size (TpxProcessTransport *self,
                                              int                  child_fd)
 {
-  Pipe *pipe;
+  TpxPipe *pipe;
 
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
   pipe = find_pipe (self, child_fd);
   return pipe != NULL ? tpx_write_queue_get_size (&pipe->out) : 0;
-}
-
-static void
-close_pipe (Pipe *pipe)
-{
-  if (pipe == NULL || pipe->fd < 0 || pipe->closing)
-    return;
-
-  if (pipe->kind == TPX_CHILD_FD_WRITE && tpx_write_queue_get_size (&pipe->out) > 0)
-    pipe->closing = TRUE;   /* closed once the queue is written */
-  else
-    pipe_lost_later (pipe);
 }
 
 /**
@@ -1089,10 +1162,13 @@ void
 tpx_process_transport_close_child_fd (TpxProcessTransport *self,
                                       int                  child_fd)
 {
+  TpxPipe *pipe;
+
   g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
 
-  if (!self->is_pty)
-    close_pipe (find_pipe (self, child_fd));
+  pipe = find_pipe (self, child_fd);
+  if (pipe != NULL && !pipe->is_terminal && tpx_pipe_request_close (pipe, self->loop))
+    schedule_work (self);
 }
 
 /**
@@ -1158,13 +1234,16 @@ tpx_process_transport_lose_connection (TpxProcessTransport *self)
 
   for (guint i = 0; i < self->n_pipes; i++)
     {
+      TpxPipe *pipe = &self->pipes[i];
+
       /* Closing a terminal is a hang-up: what the child did not read yet
        * would never be read, so it is dropped rather than waited for. */
-      if (self->is_pty && self->pipes[i].fd >= 0)
-        pipe_lost_later (&self->pipes[i]);
+      if (pipe->is_terminal && tpx_pipe_is_open (pipe))
+        tpx_pipe_release_fd (pipe, self->loop);
       else
-        close_pipe (&self->pipes[i]);
+        tpx_pipe_request_close (pipe, self->loop);
     }
+  schedule_work (self);
 }
 
 /**
@@ -1187,6 +1266,9 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
                                    int                   signum,
                                    GError              **error)
 {
+  gboolean sent;
+  int saved_errno;
+
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1197,18 +1279,25 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
       return FALSE;
     }
 
-  if (self->status != NULL)
+  if (!has_child (self, error))
+    return FALSE;
+
+  /* Under the lock, the child cannot be reaped meanwhile: even the kill()
+   * fallback cannot reach a reused pid. */
+  g_mutex_lock (&self->child_lock);
+  if (self->reaped)
     {
+      g_mutex_unlock (&self->child_lock);
       g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
                    _("Child process %d has already exited"), (int) self->pid);
       return FALSE;
     }
+  sent = tpx_child_send_signal (self->pid, self->pidfd, signum);
+  saved_errno = errno;
+  g_mutex_unlock (&self->child_lock);
 
-  /* Not reaped yet: even a kill() fallback cannot reach a reused pid. */
-  if (!tpx_child_send_signal (self->pid, self->pidfd, signum))
+  if (!sent)
     {
-      int saved_errno = errno;
-
       if (saved_errno == ESRCH)
         g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
                      _("Child process %d has already exited"), (int) self->pid);
@@ -1278,6 +1367,8 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
                                             const char           *signal,
                                             GError              **error)
 {
+  gboolean sent;
+  int saved_errno;
   int signum;
 
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
@@ -1288,6 +1379,9 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
   if (signum < 0)
     return FALSE;
 
+  if (!has_child (self, error))
+    return FALSE;
+
   if (!self->own_group)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -1295,18 +1389,21 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
       return FALSE;
     }
 
-  if (self->status != NULL)
+  /* The group cannot be reused while its leader, our child, is unreaped. */
+  g_mutex_lock (&self->child_lock);
+  if (self->reaped)
     {
+      g_mutex_unlock (&self->child_lock);
       g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
                    _("Child process %d has already exited"), (int) self->pid);
       return FALSE;
     }
+  sent = kill (-self->pid, signum) == 0;
+  saved_errno = errno;
+  g_mutex_unlock (&self->child_lock);
 
-  /* The group cannot be reused while its leader, our child, is unreaped. */
-  if (kill (-self->pid, signum) < 0)
+  if (!sent)
     {
-      int saved_errno = errno;
-
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                    _("Cannot send signal %d to process group %d: %s"),
                    signum, (int) self->pid, g_strerror (saved_errno));
@@ -1334,17 +1431,10 @@ tpx_process_transport_pause_producing (TpxProcessTransport *self)
     return;
   self->paused = TRUE;
 
-  /* Removed from epoll rather than muted: a hang-up would still wake it. */
-  for (guint i = 0; i < self->n_pipes; i++)
-    {
-      Pipe *pipe = &self->pipes[i];
-
-      if (pipe->kind == TPX_CHILD_FD_READ && pipe->watch != NULL)
-        {
-          tpx_loop_remove (self->loop, pipe->watch);
-          pipe->watch = NULL;
-        }
-    }
+  /* Disabled rather than muted (a hang-up would still wake it), yet kept
+   * in the loop: resuming needs no new fd. */
+  if (self->published)
+    update_watches (self);
 }
 
 /**
@@ -1365,18 +1455,10 @@ tpx_process_transport_resume_producing (TpxProcessTransport *self)
     return;
   self->paused = FALSE;
 
-  for (guint i = 0; i < self->n_pipes; i++)
-    {
-      Pipe *pipe = &self->pipes[i];
-
-      if (pipe->kind == TPX_CHILD_FD_READ && pipe->fd >= 0 && pipe->watch == NULL &&
-          self->loop != NULL)
-        {
-          pipe->watch = tpx_loop_add (self->loop, pipe->fd, EPOLLIN, pipe_event_cb, pipe);
-          if (pipe->watch == NULL)
-            pipe_lost_later (pipe);
-        }
-    }
+  if (self->published && self->depth == 0)
+    update_watches (self);
+  else
+    self->held_back = TRUE;   /* inside a handler: once it returns */
 }
 
 /**
@@ -1401,20 +1483,29 @@ tpx_process_transport_set_window_size (TpxProcessTransport  *self,
                                        GError              **error)
 {
   struct winsize ws = { .ws_row = rows, .ws_col = cols };
+  gboolean is_terminal = FALSE;
   int fd = -1;
 
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!self->is_pty)
+  if (!has_child (self, error))
+    return FALSE;
+
+  for (guint i = 0; i < self->n_pipes; i++)
+    if (self->pipes[i].is_terminal)
+      {
+        is_terminal = TRUE;
+        if (self->pipes[i].fd >= 0)
+          fd = self->pipes[i].fd;
+      }
+
+  if (!is_terminal)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    _("Child process %d has no pseudo-terminal"), (int) self->pid);
       return FALSE;
     }
-
-  for (guint i = 0; i < self->n_pipes && fd < 0; i++)
-    fd = self->pipes[i].fd;
 
   if (fd < 0)
     {
