@@ -172,3 +172,14 @@ def test_exception_in_line_received_logged(capfd):
     assert [c for c in protocol.calls if isinstance(c, str)] == [
         "one", "two", "outConnectionLost"]
     assert "raised by lineReceived" in capfd.readouterr().err
+
+
+def test_library_classes_keep_their_virtual_methods():
+    """Twisted's bridges go into application classes only: the classes
+    PyGObject makes for Tpx's own types and for C subclasses (such as the
+    process monitor's protocol) keep their C virtual methods."""
+    for cls in (Tpx.ProcessProtocol, Tpx.LineProtocol):
+        for klass in cls.__mro__:
+            bridges = [name for name, value in vars(klass).items()
+                       if getattr(value, "_tpx_twisted_bridge", False)]
+            assert bridges == [], (klass, bridges)

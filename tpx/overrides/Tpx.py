@@ -277,6 +277,19 @@ for _vfunc, _name, _func, _dispatcher in _TWISTED_METHODS:
     _func._tpx_twisted_bridge = True
 
 
+def _written_in_python(cls):
+    """Whether @cls is a class of the application, not one PyGObject makes.
+
+    PyGObject makes classes for Tpx's own types (gi.repository.Tpx), for
+    this module's overrides (gi.overrides.Tpx), and for C subclasses it
+    meets at run time, such as the process monitor's protocol (__gi__).
+    Those must get no do_* methods: PyGObject would install them into the
+    C class, over its own virtual methods.
+    """
+    module = getattr(cls, '__module__', None) or ''
+    return module != '__gi__' and not module.startswith('gi.')
+
+
 def _gobject_created(obj):
     try:
         obj.__grefcount__
@@ -290,6 +303,8 @@ class ProcessProtocol(Tpx.ProcessProtocol):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if not _written_in_python(cls):
+            return
 
         # Twisted's protocols rarely call their base class's __init__: make
         # sure the GObject exists before a subclass's own __init__ runs.
@@ -410,6 +425,8 @@ class LineProtocol(Tpx.LineProtocol):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if not _written_in_python(cls):
+            return
 
         # As for ProcessProtocol's methods: lineReceived is called only for
         # a class that defines it (or inherits it from a class that does),
