@@ -57,13 +57,15 @@ const char *tpx_cgroup_get_path          (TpxCgroup     *self);
 int         tpx_cgroup_get_procs_fd      (TpxCgroup     *self);
 
 /* Sends @signum to every process of the tree, sub-cgroups included.
- * SIGKILL goes through cgroup.kill (Linux 5.14); other signals, and
- * SIGKILL without cgroup.kill, freeze the cgroup (cgroup.freeze, then
- * waiting up to half a second for "frozen 1" in cgroup.events), signal
- * every pid of cgroup.procs and thaw it (a cgroup someone else froze
- * stays frozen). 0 only checks. FALSE with G_IO_ERROR_NOT_FOUND when no
- * process is left (or the directory is gone); with another G_IO_ERROR when
- * a process could not be signalled (the others still were). */
+ * SIGKILL goes through cgroup.kill (Linux 5.14). Other signals, and
+ * SIGKILL without cgroup.kill, freeze the cgroup (cgroup.freeze, then up
+ * to half a second of waiting for "frozen 1" in cgroup.events; 1 to 3 ms
+ * on a quiet machine), signal every pid of cgroup.procs and thaw it (a
+ * cgroup someone else froze stays frozen). 0 only checks. FALSE with
+ * G_IO_ERROR_NOT_FOUND when no process is left (or the directory is
+ * gone); with another G_IO_ERROR when a process could not be signalled
+ * (the others still were). Blocks for the freeze: call it where a few
+ * milliseconds do not matter. */
 gboolean    tpx_cgroup_signal            (TpxCgroup     *self,
                                           int            signum,
                                           GError       **error);

@@ -578,7 +578,11 @@ freeze (TpxCgroup *self,
       ours = TRUE;
     }
 
-  for (;;)
+  /* The kernel tells about a change of cgroup.events at most once per
+   * 20 ms, later ones at the end of that interval: a freeze that follows
+   * the spawn closely would wait for that. So the file is also read again
+   * after 1, 2, 4, 8 and 16 ms without news. */
+  for (int backoff_ms = 1; ; backoff_ms = MIN (backoff_ms * 2, 16))
     {
       struct pollfd pfd = { .fd = events_fd, .events = POLLPRI };
       gint64 remaining;
@@ -592,7 +596,8 @@ freeze (TpxCgroup *self,
       remaining = deadline - g_get_monotonic_time ();
       if (remaining <= 0)
         break;
-      if (poll (&pfd, 1, (int) ((remaining + 999) / 1000)) < 0 && errno != EINTR)
+      if (poll (&pfd, 1, (int) MIN ((remaining + 999) / 1000, backoff_ms)) < 0 &&
+          errno != EINTR)
         break;
     }
 
