@@ -33,4 +33,7 @@ gboolean tpx_child_try_reap         (GPid            pid,
                                      struct rusage  *rusage,
                                      gboolean       *rusage_valid);
 
+/* The live (not zombie) members of process group @pgid, from /proc. */
+guint    tpx_child_count_group      (GPid            pgid);
+
 G_END_DECLS

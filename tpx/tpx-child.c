@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -130,4 +131,38 @@ tpx_child_try_reap (GPid           pid,
     *wait_status = info.si_status;
 
   return TRUE;
+}
+
+guint
+tpx_child_count_group (GPid pgid)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  if (dir == NULL)
+    return 0;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *stat = NULL;
+      const char *after_name;
+      char state;
+      int ppid, pgrp;
+
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      path = g_build_filename ("/proc", name, "stat", NULL);
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* pid (comm) state ppid pgrp ...; comm may hold anything, even ")". */
+      after_name = strrchr (stat, ')');
+      if (after_name != NULL &&
+          sscanf (after_name + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 &&
+          pgrp == pgid && state != 'Z' && state != 'X')
+        n++;
+    }
+
+  return n;
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,14 @@ struct _TpxProcessLauncher
   guint32   gid;
   guint16   rows;
   guint16   cols;
+
+  TpxKillMode kill_mode;
+  char     *cgroup_parent;
+  int       stop_signal;
+  guint     stop_timeout_ms;
+  guint     timeout_ms;
+  guint     drain_timeout_ms;
+  guint     die_with_parent : 1;
   guint     set_uid : 1;
   guint     set_gid : 1;
   guint     use_pty : 1;
@@ -191,6 +200,7 @@ tpx_process_launcher_finalize (GObject *object)
   g_clear_pointer (&self->cwd, g_free);
   g_clear_pointer (&self->fds, g_array_unref);
   g_clear_pointer (&self->invalid, g_free);
+  g_clear_pointer (&self->cgroup_parent, g_free);
 
   G_OBJECT_CLASS (tpx_process_launcher_parent_class)->finalize (object);
 }
@@ -209,6 +219,10 @@ static void
 tpx_process_launcher_init (TpxProcessLauncher *self)
 {
   self->env = g_new0 (char *, 1);
+  self->kill_mode = TPX_KILL_MODE_PROCESS;
+  self->stop_signal = SIGTERM;
+  self->stop_timeout_ms = 5000;
+  self->drain_timeout_ms = G_MAXUINT;
   self->fds = g_array_new (FALSE, FALSE, sizeof (TpxFdSpec));
   g_array_append_vals (self->fds, default_fds, G_N_ELEMENTS (default_fds));
 }
@@ -488,6 +502,164 @@ tpx_process_launcher_set_process_group (TpxProcessLauncher *self,
 }
 
 /**
+ * tpx_process_launcher_set_kill_mode:
+ * @self: a launcher
+ * @mode: what the child's tree is
+ *
+ * Sets what [method@Tpx.ProcessTransport.signal_tree] and
+ * [method@Tpx.ProcessTransport.stop] reach: the child alone (the default,
+ * as Twisted), a new process group the child leads, or a cgroup v2 of its
+ * own that holds every descendant, daemons included. With
+ * %TPX_KILL_MODE_CGROUP, [method@Tpx.ProcessLauncher.spawn] fails with
+ * `G_IO_ERROR_NOT_SUPPORTED` or `G_IO_ERROR_PERMISSION_DENIED` where no
+ * writable cgroup v2 is to be had (a Flatpak sandbox, a container without
+ * delegation): use %TPX_KILL_MODE_PROCESS_GROUP there.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_launcher_set_kill_mode (TpxProcessLauncher *self,
+                                    TpxKillMode         mode)
+{
+  g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
+  g_return_if_fail (mode <= TPX_KILL_MODE_CGROUP);
+
+  self->kill_mode = mode;
+}
+
+/**
+ * tpx_process_launcher_set_cgroup_parent:
+ * @self: a launcher
+ * @path: (type filename) (nullable): a cgroup v2 directory, or %NULL for
+ *   the caller's own cgroup
+ *
+ * Sets where %TPX_KILL_MODE_CGROUP creates the child's cgroup
+ * (`tpx-<pid>-<n>`, removed once it is empty and the transport ended).
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_launcher_set_cgroup_parent (TpxProcessLauncher *self,
+                                        const char         *path)
+{
+  g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
+
+  g_free (self->cgroup_parent);
+  self->cgroup_parent = g_strdup (path);
+}
+
+/**
+ * tpx_process_launcher_set_stop_signal:
+ * @self: a launcher
+ * @signum: the signal [method@Tpx.ProcessTransport.stop] sends first
+ *
+ * Sets the signal that asks the tree to end (systemd's `KillSignal=`);
+ * %SIGTERM by default.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_launcher_set_stop_signal (TpxProcessLauncher *self,
+                                      int                 signum)
+{
+  g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
+  g_return_if_fail (signum > 0 && signum <= 64);
+
+  self->stop_signal = signum;
+}
+
+/**
+ * tpx_process_launcher_set_stop_timeout:
+ * @self: a launcher
+ * @timeout_ms: how long [method@Tpx.ProcessTransport.stop] waits before
+ *   `SIGKILL`, in milliseconds
+ *
+ * Sets how long the tree has to end after the stop signal (systemd's
+ * `TimeoutStopSec=`); 5000 by default. 0 sends `SIGKILL` at once.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_launcher_set_stop_timeout (TpxProcessLauncher *self,
+                                       guint               timeout_ms)
+{
+  g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
+
+  self->stop_timeout_ms = timeout_ms;
+}
+
+/**
+ * tpx_process_launcher_set_timeout:
+ * @self: a launcher
+ * @timeout_ms: the longest the child may run, in milliseconds; 0 for no
+ *   limit (the default)
+ *
+ * Limits how long the child runs (systemd's `RuntimeMaxSec=`): that long
+ * after the spawn, the transport sets
+ * [property@Tpx.ProcessTransport:timed-out] and calls
+ * [method@Tpx.ProcessTransport.stop]. The output helpers then fail with
+ * `G_IO_ERROR_TIMED_OUT`.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_launcher_set_timeout (TpxProcessLauncher *self,
+                                  guint               timeout_ms)
+{
+  g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
+
+  self->timeout_ms = timeout_ms;
+}
+
+/**
+ * tpx_process_launcher_set_die_with_parent:
+ * @self: a launcher
+ * @die: whether the child gets `SIGKILL` when its parent dies
+ *
+ * Makes the kernel kill the child when the parent goes
+ * (`PR_SET_PDEATHSIG`); a child whose parent died during the spawn exits
+ * at once. Linux sends it when the *thread* that spawned the child ends,
+ * not the process: spawn such children from a thread that outlives them
+ * (the main thread), never from a worker thread of a pool or a GTask.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_launcher_set_die_with_parent (TpxProcessLauncher *self,
+                                          gboolean            die)
+{
+  g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
+
+  self->die_with_parent = !!die;
+}
+
+/**
+ * tpx_process_launcher_set_drain_timeout:
+ * @self: a launcher
+ * @timeout_ms: how long to wait for open pipes after the child was
+ *   reaped, in milliseconds; %G_MAXUINT (the default) waits for ever, as
+ *   Twisted
+ *
+ * Bounds the wait of a transport whose child exited while something else
+ * (a grandchild, a daemon) still holds one of its pipes: that long after
+ * the reap, the pipes still open are closed, what could be read until
+ * then is delivered, [signal@Tpx.ProcessTransport::child-connection-lost]
+ * is emitted for each and [signal@Tpx.ProcessTransport::process-ended]
+ * follows. 0 closes them right after the reap, once what is readable now
+ * has been read.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_launcher_set_drain_timeout (TpxProcessLauncher *self,
+                                        guint               timeout_ms)
+{
+  g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
+
+  self->drain_timeout_ms = timeout_ms;
+}
+
+/**
  * tpx_process_launcher_set_child_fd:
  * @self: a launcher
  * @child_fd: the fd number in the child
@@ -743,6 +915,14 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   plan.use_pty = self->use_pty;
   plan.rows = self->rows;
   plan.cols = self->cols;
+  plan.kill_mode = self->kill_mode;
+  plan.cgroup_parent = self->cgroup_parent;
+  plan.cgroup_procs_fd = -1;
+  plan.stop_signal = self->stop_signal;
+  plan.stop_timeout_ms = self->stop_timeout_ms;
+  plan.timeout_ms = self->timeout_ms;
+  plan.drain_timeout_ms = self->drain_timeout_ms;
+  plan.die_with_parent = self->die_with_parent;
 
   return tpx_process_transport_new_for_plan (protocol, &plan, error);
 }

@@ -30,6 +30,27 @@ typedef enum {
   TPX_CHILD_FD_INHERIT,
 } TpxChildFdKind;
 
+/**
+ * TpxKillMode:
+ * @TPX_KILL_MODE_PROCESS: the tree is the child alone (Twisted's
+ *   behaviour, the default)
+ * @TPX_KILL_MODE_PROCESS_GROUP: the child leads a new process group, and
+ *   the tree is that group
+ * @TPX_KILL_MODE_CGROUP: the child starts in a cgroup v2 of its own, and
+ *   the tree is every process in it: every descendant, double-forked
+ *   daemons included
+ *
+ * What [method@Tpx.ProcessTransport.signal_tree] and
+ * [method@Tpx.ProcessTransport.stop] reach, as systemd's `KillMode=`.
+ *
+ * Since: 1.2
+ */
+typedef enum {
+  TPX_KILL_MODE_PROCESS,
+  TPX_KILL_MODE_PROCESS_GROUP,
+  TPX_KILL_MODE_CGROUP,
+} TpxKillMode;
+
 typedef struct _TpxProcessProtocol  TpxProcessProtocol;
 typedef struct _TpxProcessTransport TpxProcessTransport;
 
@@ -92,6 +113,27 @@ TPX_AVAILABLE_IN_1_0
 gboolean             tpx_process_launcher_set_child_fds_from_string (TpxProcessLauncher  *self,
                                                                   const char          *spec,
                                                                   GError             **error);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_launcher_set_kill_mode          (TpxProcessLauncher  *self,
+                                                                  TpxKillMode          mode);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_launcher_set_cgroup_parent      (TpxProcessLauncher  *self,
+                                                                  const char          *path);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_launcher_set_stop_signal        (TpxProcessLauncher  *self,
+                                                                  int                  signum);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_launcher_set_stop_timeout       (TpxProcessLauncher  *self,
+                                                                  guint                timeout_ms);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_launcher_set_timeout            (TpxProcessLauncher  *self,
+                                                                  guint                timeout_ms);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_launcher_set_die_with_parent    (TpxProcessLauncher  *self,
+                                                                  gboolean             die);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_launcher_set_drain_timeout      (TpxProcessLauncher  *self,
+                                                                  guint                timeout_ms);
 TPX_AVAILABLE_IN_1_0
 TpxProcessTransport *tpx_process_launcher_spawn                  (TpxProcessLauncher  *self,
                                                                   TpxProcessProtocol  *protocol,

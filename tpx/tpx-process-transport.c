@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "tpx-cgroup-private.h"
 #include "tpx-child-private.h"
 #include "tpx-i18n-private.h"
 #include "tpx-loop-private.h"
@@ -143,6 +144,18 @@ struct _TpxProcessTransport
   int                 child_wait_status; /* from GLib's child watch, not handled yet */
   GSource            *work_source;
 
+  /* Lifetime control (DESIGN §10.1) */
+  TpxKillMode         kill_mode;
+  TpxCgroup          *cgroup;        /* CGROUP mode; kept for signal_tree */
+  int                 stop_signal;
+  guint               stop_timeout_ms;
+  guint               timeout_ms;
+  guint               drain_timeout_ms;
+  GSource            *timeout_source;
+  GSource            *drain_source;
+  int                 stopping;      /* atomic: stop() was called */
+  GQueue              waits;         /* GTask of wait_async() */
+
   guint               depth;         /* handlers of ours running */
   guint               running_ref : 1;
   guint               constructed : 1;
@@ -152,6 +165,9 @@ struct _TpxProcessTransport
   guint               own_group : 1;
   guint               protocol_wants_data : 1;
   guint               paused : 1;
+  guint               timed_out : 1;
+  guint               timeout_due : 1;
+  guint               drain_due : 1;
 };
 
 enum {
@@ -159,6 +175,7 @@ enum {
   PROP_PID,
   PROP_PROTOCOL,
   PROP_STATUS,
+  PROP_TIMED_OUT,
   N_PROPS
 };
 
@@ -298,6 +315,54 @@ emit_lost (TpxProcessTransport *self,
     TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_connection_lost (self->protocol, child_fd);
 }
 
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  TpxProcessTransport *self = user_data;
+
+  g_clear_pointer (&self->timeout_source, g_source_unref);
+  self->timeout_due = TRUE;
+  dispatch_event (self, EVENT_WORK, NULL, 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+drain_cb (gpointer user_data)
+{
+  TpxProcessTransport *self = user_data;
+
+  g_clear_pointer (&self->drain_source, g_source_unref);
+  self->drain_due = TRUE;
+  dispatch_event (self, EVENT_WORK, NULL, 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+static GSource *
+start_timer (TpxProcessTransport *self,
+             guint                timeout_ms,
+             GSourceFunc          func,
+             const char          *name)
+{
+  GSource *source = g_timeout_source_new (timeout_ms);
+
+  g_source_set_static_name (source, name);
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+static void
+stop_timer (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
 /* Which watches should be on: every open pipe's, but a read pipe's not
  * while paused; the pidfd's unless a retry of the reaping is waiting. */
 static void
@@ -322,6 +387,9 @@ publish (TpxProcessTransport *self)
 {
   self->published = TRUE;
   update_watches (self);
+
+  if (self->timeout_ms > 0 && self->state == STATE_RUNNING)
+    self->timeout_source = start_timer (self, self->timeout_ms, timeout_cb, "[tpx] timeout");
 
   if (self->pid_watch == NULL && !self->reaped)
     {
@@ -364,6 +432,137 @@ reaped (TpxProcessTransport *self,
   g_signal_emit (self, signals[PROCESS_EXITED], 0, self->status);
   if (self->protocol != NULL)
     TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->process_exited (self->protocol, self->status);
+
+  /* A bounded wait for pipes something else still holds (§10.1). */
+  if (self->drain_timeout_ms != G_MAXUINT && self->drain_source == NULL)
+    for (guint i = 0; i < self->n_pipes; i++)
+      if (tpx_pipe_is_open (&self->pipes[i]))
+        {
+          self->drain_source = start_timer (self, self->drain_timeout_ms, drain_cb, "[tpx] drain");
+          break;
+        }
+}
+
+/* The drain timeout expired: what is readable now is read, then every
+ * pipe still open is closed. */
+static void
+drain_now (TpxProcessTransport *self)
+{
+  for (guint i = 0; i < self->n_pipes; i++)
+    {
+      TpxPipe *pipe = &self->pipes[i];
+
+      /* Bounded: a grandchild that keeps writing must not keep us here. */
+      for (guint n = 0; n < 16 && tpx_pipe_is_open (pipe) && pipe->kind == TPX_CHILD_FD_READ; n++)
+        {
+          g_autoptr(GBytes) bytes = NULL;
+          TpxPipeReadResult result = tpx_pipe_read (pipe, self->loop, wants_data (self), &bytes);
+
+          if (bytes != NULL)
+            emit_data (self, pipe->child_fd, bytes);
+          if (result == TPX_PIPE_READ_AGAIN || result == TPX_PIPE_READ_EOF)
+            break;
+        }
+      tpx_pipe_release_fd (pipe, self->loop);
+    }
+}
+
+static void
+time_out (TpxProcessTransport *self)
+{
+  if (self->state == STATE_ENDED)
+    return;
+
+  self->timed_out = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMED_OUT]);
+  tpx_process_transport_stop (self);
+}
+
+/* One wait_async(): returned once, by the end or by its cancellable
+ * (whose handler may run in any thread), whichever claims it first. */
+typedef struct
+{
+  int           claimed;       /* atomic */
+  GCancellable *cancellable;
+  gulong        cancelled_id;
+} Wait;
+
+static void
+wait_free (gpointer data)
+{
+  Wait *wait = data;
+
+  g_clear_object (&wait->cancellable);
+  g_free (wait);
+}
+
+static gboolean
+wait_claim (GTask *task)
+{
+  Wait *wait = g_task_get_task_data (task);
+
+  return g_atomic_int_compare_and_exchange (&wait->claimed, 0, 1);
+}
+
+static gboolean
+wait_return_status_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  TpxProcessTransport *self = g_task_get_source_object (task);
+
+  if (wait_claim (task))
+    g_task_return_pointer (task, g_object_ref (self->status), g_object_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_return_cancelled_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  if (wait_claim (task))
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             _("The wait for the child process was cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns from an idle of the task's own context: never inside the call
+ * that asked, nor from another thread. */
+static void
+wait_return_later (GTask       *task,
+                   GSourceFunc  func)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[tpx] wait");
+  g_source_set_callback (source, func, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_task_get_context (task));
+  g_source_unref (source);
+}
+
+static void
+wait_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  wait_return_later (user_data, wait_return_cancelled_cb);
+}
+
+static void
+complete_waits (TpxProcessTransport *self)
+{
+  GTask *task;
+
+  while ((task = g_queue_pop_head (&self->waits)) != NULL)
+    {
+      Wait *wait = g_task_get_task_data (task);
+
+      if (wait->cancellable != NULL)
+        g_cancellable_disconnect (wait->cancellable, wait->cancelled_id);
+      if (wait_claim (task))
+        g_task_return_pointer (task, g_object_ref (self->status), g_object_unref);
+      g_object_unref (task);
+    }
 }
 
 static void
@@ -470,15 +669,17 @@ announce (TpxProcessTransport *self)
       return;
 
   self->state = STATE_ENDED;
-  if (self->work_source != NULL)
-    {
-      g_source_destroy (self->work_source);
-      g_clear_pointer (&self->work_source, g_source_unref);
-    }
+  stop_timer (&self->work_source);
+  stop_timer (&self->timeout_source);
+  stop_timer (&self->drain_source);
+  /* The cgroup goes once its last process did, even after us. */
+  if (self->cgroup != NULL)
+    tpx_cgroup_remove_when_empty (self->cgroup, self->context);
 
   g_signal_emit (self, signals[PROCESS_ENDED], 0, self->status);
   if (self->protocol != NULL)
     TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->process_ended (self->protocol, self->status);
+  complete_waits (self);
 
   /* Nothing is watched any more: let the context's loop go if this was
    * its last child. */
@@ -562,6 +763,16 @@ dispatch_event (TpxProcessTransport *self,
           self->child_status_due = FALSE;
           reaped (self, tpx_process_status_new (self->child_wait_status, NULL));
         }
+      if (self->timeout_due)
+        {
+          self->timeout_due = FALSE;
+          time_out (self);
+        }
+      if (self->drain_due && self->state == STATE_REAPED)
+        {
+          self->drain_due = FALSE;
+          drain_now (self);
+        }
       /* A reap retry held back: the pidfd watch, re-enabled, says again. */
       break;
     }
@@ -612,6 +823,7 @@ tpx_process_transport_finalize (GObject *object)
   g_clear_pointer (&self->pipes, g_free);
   g_clear_object (&self->status);
   g_clear_pointer (&self->loop, tpx_loop_unref);
+  g_clear_pointer (&self->cgroup, tpx_cgroup_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->child_lock);
 
@@ -638,6 +850,10 @@ tpx_process_transport_get_property (GObject    *object,
 
     case PROP_STATUS:
       g_value_set_object (value, self->status);
+      break;
+
+    case PROP_TIMED_OUT:
+      g_value_set_boolean (value, self->timed_out);
       break;
 
     default:
@@ -691,6 +907,20 @@ tpx_process_transport_class_init (TpxProcessTransportClass *klass)
     g_param_spec_object ("status", NULL, NULL,
                          TPX_TYPE_PROCESS_STATUS,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TpxProcessTransport:timed-out:
+   *
+   * Whether the launcher's timeout expired (and the transport then
+   * stopped the child's tree). See
+   * [method@Tpx.ProcessLauncher.set_timeout].
+   *
+   * Since: 1.2
+   */
+  properties[PROP_TIMED_OUT] =
+    g_param_spec_boolean ("timed-out", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -796,6 +1026,8 @@ tpx_process_transport_init (TpxProcessTransport *self)
 {
   self->state = STATE_NO_CHILD;
   self->pidfd = -1;
+  self->kill_mode = TPX_KILL_MODE_PROCESS;
+  g_queue_init (&self->waits);
   g_mutex_init (&self->child_lock);
 }
 
@@ -830,6 +1062,8 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
                                     GError             **error)
 {
   g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autoptr(TpxCgroup) cgroup = NULL;
+  TpxSpawnPlan spawn_plan = *plan;
   TpxProcessTransport *self;
   TpxSpawnResult result;
   TpxLoop *loop;
@@ -856,7 +1090,23 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
       return NULL;
     }
 
-  if (!tpx_spawn (plan, &result, error))
+  if (plan->kill_mode == TPX_KILL_MODE_PROCESS_GROUP && !plan->new_session && !plan->use_pty)
+    spawn_plan.new_group = TRUE;
+
+  if (plan->kill_mode == TPX_KILL_MODE_CGROUP)
+    {
+      cgroup = tpx_cgroup_new (plan->cgroup_parent, error);
+      if (cgroup == NULL)
+        {
+          g_prefix_error (error, _("Failed to spawn “%s”: "), plan->executable);
+          tpx_loop_compact (loop);
+          tpx_loop_unref (loop);
+          return NULL;
+        }
+      spawn_plan.cgroup_procs_fd = tpx_cgroup_get_procs_fd (cgroup);
+    }
+
+  if (!tpx_spawn (&spawn_plan, &result, error))
     {
       tpx_loop_compact (loop);
       tpx_loop_unref (loop);
@@ -869,7 +1119,13 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
   self->loop = loop;
   self->pid = result.pid;
   self->pidfd = result.pidfd;
-  self->own_group = plan->new_session || plan->new_group || plan->use_pty;
+  self->own_group = spawn_plan.new_session || spawn_plan.new_group || spawn_plan.use_pty;
+  self->kill_mode = plan->kill_mode;
+  self->cgroup = g_steal_pointer (&cgroup);
+  self->stop_signal = plan->stop_signal;
+  self->stop_timeout_ms = plan->stop_timeout_ms;
+  self->timeout_ms = plan->timeout_ms;
+  self->drain_timeout_ms = plan->drain_timeout_ms;
   self->n_pipes = result.n_pipes;
   self->pipes = g_new0 (TpxPipe, result.n_pipes);
 
@@ -1524,4 +1780,292 @@ tpx_process_transport_set_window_size (TpxProcessTransport  *self,
     }
 
   return TRUE;
+}
+
+/* Whether anything of the tree may still be alive. */
+static gboolean
+tree_is_alive (TpxProcessTransport *self)
+{
+  gboolean alive;
+
+  switch (self->kill_mode)
+    {
+    case TPX_KILL_MODE_CGROUP:
+      return tpx_cgroup_is_populated (self->cgroup);
+
+    case TPX_KILL_MODE_PROCESS_GROUP:
+      return kill (-self->pid, 0) == 0;
+
+    case TPX_KILL_MODE_PROCESS:
+    default:
+      g_mutex_lock (&self->child_lock);
+      alive = !self->reaped;
+      g_mutex_unlock (&self->child_lock);
+      return alive;
+    }
+}
+
+/* May run in any thread. */
+static gboolean
+signal_tree (TpxProcessTransport  *self,
+             int                   signum,
+             GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  int saved_errno;
+  gboolean sent;
+
+  switch (self->kill_mode)
+    {
+    case TPX_KILL_MODE_CGROUP:
+      if (tpx_cgroup_signal (self->cgroup, signum, &local_error))
+        return TRUE;
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
+                     _("Nothing is left of the tree of child process %d"), (int) self->pid);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+
+    case TPX_KILL_MODE_PROCESS_GROUP:
+      /* Before the reap, the group cannot have been reused (its leader is
+       * our child); after it, the group lives as long as any member. */
+      sent = kill (-self->pid, signum) == 0;
+      saved_errno = errno;
+      if (sent)
+        return TRUE;
+      if (saved_errno == ESRCH)
+        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
+                     _("Nothing is left of the tree of child process %d"), (int) self->pid);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                     _("Cannot send signal %d to process group %d: %s"),
+                     signum, (int) self->pid, g_strerror (saved_errno));
+      return FALSE;
+
+    case TPX_KILL_MODE_PROCESS:
+    default:
+      return tpx_process_transport_send_signal (self, signum, error);
+    }
+}
+
+static gboolean
+stop_timeout_cb (gpointer user_data)
+{
+  TpxProcessTransport *self = user_data;
+
+  if (tree_is_alive (self))
+    signal_tree (self, SIGKILL, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * tpx_process_transport_stop:
+ * @self: a transport
+ *
+ * Ends the child's tree gracefully, in one call (systemd's stop): the
+ * launcher's stop signal (%SIGTERM unless
+ * [method@Tpx.ProcessLauncher.set_stop_signal] said otherwise) goes to the
+ * tree of the launcher's kill mode, and `SIGKILL` follows if anything of
+ * the tree is still alive after the stop timeout (5 s unless
+ * [method@Tpx.ProcessLauncher.set_stop_timeout] said otherwise; 0 sends
+ * `SIGKILL` at once). It returns at once;
+ * [signal@Tpx.ProcessTransport::process-ended] follows as always. Calling
+ * it again does nothing. Any thread may call it.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_transport_stop (TpxProcessTransport *self)
+{
+  GSource *source;
+
+  g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
+
+  if (self->state == STATE_NO_CHILD ||
+      !g_atomic_int_compare_and_exchange (&self->stopping, 0, 1))
+    return;
+
+  if (self->stop_timeout_ms == 0)
+    {
+      signal_tree (self, SIGKILL, NULL);
+      return;
+    }
+
+  if (!signal_tree (self, self->stop_signal, NULL) || !tree_is_alive (self))
+    return;
+  /* A stopped process does not see SIGTERM until it runs again. */
+  signal_tree (self, SIGCONT, NULL);
+
+  /* Holds a reference: SIGKILL is due even if the transport ended. */
+  source = g_timeout_source_new (self->stop_timeout_ms);
+  g_source_set_static_name (source, "[tpx] stop timeout");
+  g_source_set_callback (source, stop_timeout_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/**
+ * tpx_process_transport_signal_tree:
+ * @self: a transport
+ * @signal: a signal name or number, as for
+ *   [method@Tpx.ProcessTransport.signal_process]
+ * @error: return location for a #GError
+ *
+ * Sends a signal to the child's whole tree, as the launcher's kill mode
+ * defines it ([enum@Tpx.KillMode]): the child alone, its process group,
+ * or every process of its cgroup. After the child was reaped it still
+ * reaches what is left of a process group or a cgroup. Any thread may
+ * call it.
+ *
+ * Returns: %TRUE if the signal was sent; %FALSE with
+ *   `TPX_PROCESS_ERROR_EXITED_ALREADY` once nothing of the tree is left,
+ *   or `G_IO_ERROR_INVALID_ARGUMENT` for an unknown signal
+ *
+ * Since: 1.2
+ */
+gboolean
+tpx_process_transport_signal_tree (TpxProcessTransport  *self,
+                                   const char           *signal,
+                                   GError              **error)
+{
+  int signum;
+
+  g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (signal != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  signum = tpx_child_signal_from_name (signal, error);
+  if (signum < 0 || !has_child (self, error))
+    return FALSE;
+
+  return signal_tree (self, signum, error);
+}
+
+/**
+ * tpx_process_transport_get_timed_out:
+ * @self: a transport
+ *
+ * Gets whether the launcher's timeout expired; see
+ * [property@Tpx.ProcessTransport:timed-out].
+ *
+ * Returns: %TRUE once the timeout stopped the child
+ *
+ * Since: 1.2
+ */
+gboolean
+tpx_process_transport_get_timed_out (TpxProcessTransport *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
+
+  return self->timed_out;
+}
+
+/**
+ * tpx_process_transport_get_n_tree_processes:
+ * @self: a transport
+ *
+ * Counts the live processes of the child's tree: 1 or 0 for
+ * %TPX_KILL_MODE_PROCESS, the members of the process group or of the
+ * cgroup otherwise.
+ *
+ * Returns: the number of live processes in the tree
+ *
+ * Since: 1.2
+ */
+guint
+tpx_process_transport_get_n_tree_processes (TpxProcessTransport *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
+
+  switch (self->kill_mode)
+    {
+    case TPX_KILL_MODE_CGROUP:
+      return tpx_cgroup_count_processes (self->cgroup);
+    case TPX_KILL_MODE_PROCESS_GROUP:
+      return tpx_child_count_group (self->pid);
+    case TPX_KILL_MODE_PROCESS:
+    default:
+      return self->state == STATE_RUNNING ? 1 : 0;
+    }
+}
+
+/**
+ * tpx_process_transport_wait_async:
+ * @self: a transport
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): what to call once the transport ended
+ * @user_data: data for @callback
+ *
+ * Waits for [signal@Tpx.ProcessTransport::process-ended], the GIO way, so
+ * that Python and gjs (`Gio._promisify`) can `await` a child. Called after
+ * the end, it completes at the next iteration of the caller's
+ * thread-default main context. Cancelling fails the wait with
+ * `G_IO_ERROR_CANCELLED` and does nothing to the child.
+ *
+ * Since: 1.2
+ */
+void
+tpx_process_transport_wait_async (TpxProcessTransport *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Wait *wait;
+
+  g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tpx_process_transport_wait_async);
+  wait = g_new0 (Wait, 1);
+  g_task_set_task_data (task, wait, wait_free);
+
+  if (self->state == STATE_NO_CHILD)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("This transport has no child process: only a launcher makes transports with one"));
+      return;
+    }
+
+  if (self->state == STATE_ENDED)
+    {
+      wait_return_later (task, wait_return_status_cb);
+      return;
+    }
+
+  g_queue_push_tail (&self->waits, g_object_ref (task));
+  if (cancellable != NULL)
+    {
+      wait->cancellable = g_object_ref (cancellable);
+      wait->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb),
+                                                  g_object_ref (task), g_object_unref);
+    }
+}
+
+/**
+ * tpx_process_transport_wait_finish:
+ * @self: a transport
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Tpx.ProcessTransport.wait_async].
+ *
+ * Returns: (transfer full): how the child ended, or %NULL with
+ *   `G_IO_ERROR_CANCELLED`
+ *
+ * Since: 1.2
+ */
+TpxProcessStatus *
+tpx_process_transport_wait_finish (TpxProcessTransport  *self,
+                                   GAsyncResult         *result,
+                                   GError              **error)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

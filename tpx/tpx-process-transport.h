@@ -72,6 +72,25 @@ TPX_AVAILABLE_IN_1_0
 void                 tpx_process_transport_pause_producing       (TpxProcessTransport  *self);
 TPX_AVAILABLE_IN_1_0
 void                 tpx_process_transport_resume_producing      (TpxProcessTransport  *self);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_transport_stop                  (TpxProcessTransport  *self);
+TPX_AVAILABLE_IN_1_2
+gboolean             tpx_process_transport_signal_tree           (TpxProcessTransport  *self,
+                                                                  const char           *signal,
+                                                                  GError              **error);
+TPX_AVAILABLE_IN_1_2
+gboolean             tpx_process_transport_get_timed_out         (TpxProcessTransport  *self);
+TPX_AVAILABLE_IN_1_2
+guint                tpx_process_transport_get_n_tree_processes  (TpxProcessTransport  *self);
+TPX_AVAILABLE_IN_1_2
+void                 tpx_process_transport_wait_async            (TpxProcessTransport  *self,
+                                                                  GCancellable         *cancellable,
+                                                                  GAsyncReadyCallback   callback,
+                                                                  gpointer              user_data);
+TPX_AVAILABLE_IN_1_2
+TpxProcessStatus    *tpx_process_transport_wait_finish           (TpxProcessTransport  *self,
+                                                                  GAsyncResult         *result,
+                                                                  GError              **error);
 TPX_AVAILABLE_IN_1_0
 gboolean             tpx_process_transport_set_window_size       (TpxProcessTransport  *self,
                                                                   guint16               rows,

@@ -35,6 +35,16 @@ typedef struct
   gboolean          use_pty;
   guint16           rows;
   guint16           cols;
+  /* Lifetime control (DESIGN §10.1); the spawn itself uses only
+   * die_with_parent and cgroup_procs_fd, the transport the rest. */
+  TpxKillMode       kill_mode;
+  const char       *cgroup_parent;    /* nullable */
+  int               cgroup_procs_fd;  /* -1, or the child writes "0" to it */
+  int               stop_signal;
+  guint             stop_timeout_ms;
+  guint             timeout_ms;       /* 0: none */
+  guint             drain_timeout_ms; /* G_MAXUINT: none */
+  gboolean          die_with_parent;
 } TpxSpawnPlan;
 
 /* The parent's end of one pipe (or of the PTY). */

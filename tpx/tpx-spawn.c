@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -49,6 +50,8 @@ typedef enum {
   STEP_NONE,
   STEP_SETSID,
   STEP_SETPGID,
+  STEP_CGROUP,
+  STEP_PDEATHSIG,
   STEP_SETGROUPS,
   STEP_SETGID,
   STEP_SETUID,
@@ -80,6 +83,7 @@ typedef struct
   gboolean            drop_groups;  /* uid or gid set: keep only the new gid */
   gboolean            ids_change;   /* ... and they differ from the parent's */
   gid_t               group;
+  pid_t               parent_pid;   /* for die_with_parent */
 
   /* -1, or where the child also writes its report: close-on-exec, so a
    * successful exec says so by closing it. */
@@ -183,6 +187,21 @@ child_main (void *data)
     {
       if (setpgid (0, 0) < 0)
         child_fail (args, STEP_SETPGID);
+    }
+
+  /* Into the cgroup before anything runs that could start another
+   * process, and before the ids change (older kernels check the writer). */
+  if (plan->cgroup_procs_fd >= 0 && write (plan->cgroup_procs_fd, "0", 1) != 1)
+    child_fail (args, STEP_CGROUP);
+
+  /* The parent may have died before the death signal was armed: then it
+   * is as if it had fired. */
+  if (plan->die_with_parent)
+    {
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+        child_fail (args, STEP_PDEATHSIG);
+      if (getppid () != args->parent_pid)
+        _exit (128 + SIGKILL);
     }
 
   /* Raw system calls: glibc's set*id() would try to change the ids of the
@@ -335,6 +354,14 @@ set_child_error (GError            **error,
 
     case STEP_SETPGID:
       step = g_strdup (_("setpgid"));
+      break;
+
+    case STEP_CGROUP:
+      step = g_strdup (_("move into the cgroup"));
+      break;
+
+    case STEP_PDEATHSIG:
+      step = g_strdup (_("set the parent-death signal"));
       break;
 
     case STEP_SETGROUPS:
@@ -619,6 +646,7 @@ tpx_spawn (const TpxSpawnPlan *plan,
     }
 
   args.plan = plan;
+  args.parent_pid = getpid ();
   args.report_fd = report_pipe[1];
   args.report.step = STEP_NONE;
   args.src = src;
