@@ -2,7 +2,7 @@
 
 #include "config.h"
 
-#include "tpx-process-launcher.h"
+#include "tpx-process-launcher-private.h"
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
@@ -967,4 +967,39 @@ tpx_spawn_process (TpxProcessProtocol  *protocol,
   tpx_process_launcher_set_cwd (launcher, path);
 
   return tpx_process_launcher_spawn (launcher, protocol, executable, argv, error);
+}
+
+/* Every setting, the remembered invalid one included: a copy spawns
+ * exactly as the original would have at the time of the copy. */
+TpxProcessLauncher *
+tpx_process_launcher_copy (TpxProcessLauncher *self)
+{
+  TpxProcessLauncher *copy = tpx_process_launcher_new ();
+
+  g_strfreev (copy->env);
+  copy->env = g_strdupv (self->env);
+  copy->cwd = g_strdup (self->cwd);
+  g_array_set_size (copy->fds, 0);
+  g_array_append_vals (copy->fds, self->fds->data, self->fds->len);
+  copy->invalid = g_strdup (self->invalid);
+
+  copy->uid = self->uid;
+  copy->gid = self->gid;
+  copy->rows = self->rows;
+  copy->cols = self->cols;
+
+  copy->kill_mode = self->kill_mode;
+  copy->cgroup_parent = g_strdup (self->cgroup_parent);
+  copy->stop_signal = self->stop_signal;
+  copy->stop_timeout_ms = self->stop_timeout_ms;
+  copy->timeout_ms = self->timeout_ms;
+  copy->drain_timeout_ms = self->drain_timeout_ms;
+  copy->die_with_parent = self->die_with_parent;
+  copy->set_uid = self->set_uid;
+  copy->set_gid = self->set_gid;
+  copy->use_pty = self->use_pty;
+  copy->new_session = self->new_session;
+  copy->new_group = self->new_group;
+
+  return copy;
 }
