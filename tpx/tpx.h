@@ -10,6 +10,7 @@
 # include "tpx-enum-types.h"
 # include "tpx-line-protocol.h"
 # include "tpx-process-launcher.h"
+# include "tpx-process-monitor.h"
 # include "tpx-process-protocol.h"
 # include "tpx-process-status.h"
 # include "tpx-process-transport.h"
