@@ -49,6 +49,23 @@ uid=None, gid=None, use_pty=False, child_fds=None)``
     ``MAX_LENGTH``, a long line arrives in pieces of at most
     ``max_line_length`` bytes (``set_max_line_length()``, 65536 by default).
 
+``Tpx.ProcessMonitor(reactor=None)``
+    Twisted's ``twisted.runner.procmon.ProcessMonitor``: ``addProcess(name,
+    args, uid=None, gid=None, env={}, cwd=None)`` (``args[0]`` is the
+    program; ``env`` as for ``spawn_process``), ``removeProcess(name)``,
+    ``startProcess(name)``, ``stopProcess(name)``, ``restartAll()``,
+    ``startService()``, ``stopService()``, the attributes ``threshold``,
+    ``killTime``, ``minRestartDelay`` and ``maxRestartDelay`` in seconds
+    (``self.props`` has them in milliseconds), ``running`` and
+    ``processes``. An unknown or taken name raises ``KeyError``, as in
+    Twisted. ``reactor`` may be the ``GLib.MainContext`` the monitor runs
+    in (``None``: the thread-default one). Children run only while the
+    monitor runs: ``startProcess`` on a stopped monitor does nothing, and
+    ``stopProcess`` is a restart (the child is started again at once once
+    it has ended, with no restart delay). Output comes through the
+    ``line-received`` signal: ``monitor.connect("line-received", lambda
+    monitor, name, child_fd, line: ...)``.
+
 ``Tpx.ProcessTransport``
     Adds Twisted's ``write(data)``, ``writeSequence(seq)``,
     ``writeToChild(childFD, data)``, ``closeStdin()``, ``closeStdout()``,
@@ -459,6 +476,141 @@ class LineProtocol(Tpx.LineProtocol):
 
 LineProtocol = override(LineProtocol)
 __all__.append('LineProtocol')
+
+
+# ---------------------------------------------------------------------------
+# Supervision
+
+
+def _seconds_to_ms(seconds, what):
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError('%s must be a number of seconds' % what)
+    if seconds < 0:
+        raise ValueError('%s must not be negative' % what)
+    return min(int(round(seconds * 1000)), GLib.MAXUINT)
+
+
+def _unknown_process(name):
+    return KeyError('Unrecognized process name: %s' % (name,))
+
+
+class ProcessMonitor(Tpx.ProcessMonitor):
+    """Twisted's twisted.runner.procmon.ProcessMonitor; see the module docs."""
+
+    def __init__(self, reactor=None, **properties):
+        if reactor is not None and not isinstance(reactor, GLib.MainContext):
+            raise TypeError('reactor must be a GLib.MainContext or None')
+        self._twisted_processes = {}
+        # The monitor runs its timers in the thread-default context of the
+        # moment it is made.
+        with _ThreadDefault(reactor):
+            super().__init__(**properties)
+
+    # Twisted's attributes, in seconds (the GObject properties, under
+    # self.props, are in milliseconds).
+
+    @property
+    def threshold(self):
+        return self.get_threshold() / 1000
+
+    @threshold.setter
+    def threshold(self, seconds):
+        self.set_threshold(_seconds_to_ms(seconds, 'threshold'))
+
+    @property
+    def killTime(self):
+        return self.get_kill_time() / 1000
+
+    @killTime.setter
+    def killTime(self, seconds):
+        self.set_kill_time(_seconds_to_ms(seconds, 'killTime'))
+
+    @property
+    def minRestartDelay(self):
+        return self.get_min_restart_delay() / 1000
+
+    @minRestartDelay.setter
+    def minRestartDelay(self, seconds):
+        self.set_min_restart_delay(_seconds_to_ms(seconds, 'minRestartDelay'))
+
+    @property
+    def maxRestartDelay(self):
+        return self.get_max_restart_delay() / 1000
+
+    @maxRestartDelay.setter
+    def maxRestartDelay(self, seconds):
+        self.set_max_restart_delay(_seconds_to_ms(seconds, 'maxRestartDelay'))
+
+    @property
+    def running(self):
+        """Whether the monitor runs (Twisted's Service.running)."""
+        return self.get_running()
+
+    @property
+    def processes(self):
+        """{name: (args, uid, gid, env, cwd)} of the processes added with
+        addProcess() (a copy)."""
+        return dict(self._twisted_processes)
+
+    def _check_name(self, name):
+        if name not in self.dup_names():
+            raise _unknown_process(name)
+
+    def addProcess(self, name, args, uid=None, gid=None, env={}, cwd=None):
+        """Adds a process to keep running; args[0] is the program.
+
+        Raises KeyError if the name is taken. On a running monitor the
+        process starts at once.
+        """
+        if name in self.dup_names():
+            raise KeyError('remove %s first' % (name,))
+        argv = _argv(args)
+        if not argv:
+            raise ValueError('args must name the program to run')
+        launcher = _make_launcher(env, cwd, uid, gid)
+        self._twisted_processes[name] = (list(args), uid, gid, env, cwd)
+        try:
+            self.add_process(name, launcher, argv[0], argv)
+        except GLib.Error:
+            del self._twisted_processes[name]
+            raise
+
+    def removeProcess(self, name):
+        """Stops the process and forgets it; KeyError if unknown."""
+        self._check_name(name)
+        self._twisted_processes.pop(name, None)
+        self.remove_process(name)
+
+    def startProcess(self, name):
+        """Starts the process now if it has no child (a restart delay is
+        cut short); KeyError if unknown. Children run only while the
+        monitor runs: on a stopped monitor this does nothing."""
+        self._check_name(name)
+        if self.get_running() and self.get_transport(name) is None:
+            self.restart(name)
+
+    def stopProcess(self, name):
+        """Stops the child of the process; a running monitor starts it
+        again once it has ended (without a restart delay). KeyError if
+        unknown."""
+        self._check_name(name)
+        self.restart(name)
+
+    def restartAll(self):
+        """Restarts every process."""
+        self.restart_all()
+
+    def startService(self):
+        """Starts the monitor and every process."""
+        self.start()
+
+    def stopService(self):
+        """Stops every child; nothing starts again until startService()."""
+        self.stop()
+
+
+ProcessMonitor = override(ProcessMonitor)
+__all__.append('ProcessMonitor')
 
 
 # ---------------------------------------------------------------------------
