@@ -292,6 +292,50 @@ test_example_lsl (void)
   remove_listing_dir (dir);
 }
 
+/* The lines of @out that mention @name, joined by "|". */
+static char *
+lines_about (const char *out,
+             const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  GString *joined = g_string_new (NULL);
+
+  for (gsize i = 0; lines[i] != NULL; i++)
+    {
+      if (strstr (lines[i], name) == NULL)
+        continue;
+      if (joined->len > 0)
+        g_string_append_c (joined, '|');
+      g_string_append (joined, lines[i]);
+    }
+
+  return g_string_free (joined, FALSE);
+}
+
+static void
+test_example_keepalive (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *ticker = NULL;
+  g_autofree char *crasher = NULL;
+
+  run_example ("keepalive", NULL, &out, &err);
+  g_assert_cmpstr (err, ==, "");
+
+  /* The two children's lines interleave as timing has it; each one's
+   * own lines come in order. */
+  ticker = lines_about (out, "ticker");
+  crasher = lines_about (out, "crasher");
+  g_assert_cmpstr (ticker, ==, "started ticker|ticker: up|ended ticker: killed by signal 15");
+  g_assert_cmpstr (crasher, ==,
+                   "started crasher|crasher: starting|ended crasher: exit code 3|"
+                   "started crasher|crasher: starting|ended crasher: exit code 3|"
+                   "started crasher|crasher: starting|ended crasher: exit code 3|"
+                   "crasher crashed 3 times: stopping");
+  g_assert_true (g_str_has_suffix (out, "ended ticker: killed by signal 15\n"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -305,6 +349,7 @@ main (int    argc,
   g_test_add_func ("/tpx/examples/quotes", test_example_quotes);
   g_test_add_func ("/tpx/examples/trueandfalse", test_example_trueandfalse);
   g_test_add_func ("/tpx/examples/lsl", test_example_lsl);
+  g_test_add_func ("/tpx/examples/keepalive", test_example_keepalive);
 
   return g_test_run ();
 }

@@ -123,6 +123,20 @@ function testExampleLsl() {
     }
 }
 
+function testExampleKeepalive() {
+    const [out, err] = runExample('keepalive');
+    assertEqual(err, '');
+    const lines = out.split('\n').filter(line => line !== '');
+    // The two children's lines interleave as timing has it; each one's own
+    // lines come in order.
+    assertEqual(lines.filter(l => l.includes('ticker')).join('|'),
+        'started ticker|ticker: up|ended ticker: killed by signal 15');
+    const crash = 'started crasher|crasher: starting|ended crasher: exit code 3';
+    assertEqual(lines.filter(l => l.includes('crasher')).join('|'),
+        `${crash}|${crash}|${crash}|crasher crashed 3 times: stopping`);
+    assertEqual(lines[lines.length - 1], 'ended ticker: killed by signal 15');
+}
+
 runTests([
     ['examples/wc', testExampleWc],
     ['examples/wc-default-text', testExampleWcDefaultText],
@@ -131,4 +145,5 @@ runTests([
     ['examples/quotes', testExampleQuotes],
     ['examples/trueandfalse', testExampleTrueAndFalse],
     ['examples/lsl', testExampleLsl],
+    ['examples/keepalive', testExampleKeepalive],
 ]);

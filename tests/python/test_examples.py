@@ -109,3 +109,18 @@ def test_example_lsl(tmp_path):
     out, err = run_example("lsl", str(tmp_path))
     assert out == LISTING
     assert err == ""
+
+
+def test_example_keepalive():
+    out, err = run_example("keepalive")
+    assert err == ""
+    lines = out.splitlines()
+    # The two children's lines interleave as timing has it; each one's own
+    # lines come in order.
+    assert [line for line in lines if "ticker" in line] == [
+        "started ticker", "ticker: up", "ended ticker: killed by signal 15"]
+    assert [line for line in lines if "crasher" in line] == [
+        "started crasher", "crasher: starting",
+        "ended crasher: exit code 3"] * 3 + [
+        "crasher crashed 3 times: stopping"]
+    assert lines[-1] == "ended ticker: killed by signal 15"
