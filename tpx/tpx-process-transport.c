@@ -408,10 +408,10 @@ pipe_event_cb (guint32  events,
   g_object_unref (self);
 }
 
+/* @status: (transfer full) */
 static void
 child_exited (TpxProcessTransport *self,
-              int                  wait_status,
-              const struct rusage *rusage)
+              TpxProcessStatus    *status)
 {
   if (self->pid_watch != NULL)
     {
@@ -429,7 +429,7 @@ child_exited (TpxProcessTransport *self,
       g_clear_pointer (&self->child_watch, g_source_unref);
     }
 
-  self->status = tpx_process_status_new (wait_status, rusage);
+  self->status = status;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 
   g_signal_emit (self, signals[PROCESS_EXITED], 0, self->status);
@@ -445,11 +445,12 @@ pidfd_event_cb (guint32  events,
 {
   TpxProcessTransport *self = g_object_ref (user_data);
   struct rusage rusage;
-  gboolean rusage_valid;
+  gboolean lost;
   int wait_status;
 
-  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &rusage_valid))
-    child_exited (self, wait_status, rusage_valid ? &rusage : NULL);
+  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &lost))
+    child_exited (self, lost ? tpx_process_status_new_lost ()
+                             : tpx_process_status_new (wait_status, &rusage));
 
   g_object_unref (self);
 }
@@ -461,7 +462,7 @@ child_watch_cb (GPid     pid,
 {
   TpxProcessTransport *self = g_object_ref (user_data);
 
-  child_exited (self, wait_status, NULL);
+  child_exited (self, tpx_process_status_new (wait_status, NULL));
   g_object_unref (self);
 }
 
