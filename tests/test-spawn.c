@@ -591,6 +591,141 @@ test_rotate_fds (void)
   run_in_subprocess (rotate_fds_in_subprocess);
 }
 
+/* Child fds up to RLIMIT_NOFILE - 1 (DESIGN §4a: any child fd in
+ * [0, RLIMIT_NOFILE) can be a target), here with a limit of 256. */
+#define LOW_FD_LIMIT 256
+
+/* The parent writes @text to the child's fd @child_fd, a 'w' pipe; the
+ * helper copies it to its stdout. */
+static void
+assert_high_write_pipe (int child_fd)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) listing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fd_str = g_strdup_printf ("%d", child_fd);
+  g_autofree char *expected = g_strdup_printf ("%s%d blocking\n", only_std_fds, child_fd);
+  g_auto(GStrv) argv = tpx_test_helper_argv ("cat-fd", fd_str, "1", NULL);
+
+  g_test_message ("child fd %d, limit %d", child_fd, LOW_FD_LIMIT);
+  tpx_process_launcher_set_child_fd (launcher, child_fd, TPX_CHILD_FD_WRITE, -1);
+
+  listing = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (listing->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (listing, 1), ==, expected);
+
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
+  rec = tpx_test_recorder_new (transport);
+  g_assert_true (tpx_process_transport_write_to_child (transport, child_fd,
+                                                       (const guint8 *) "near the limit", 14, &error));
+  g_assert_no_error (error);
+  tpx_process_transport_close_child_fd (transport, child_fd);
+  tpx_process_transport_close_stdin (transport);
+  tpx_test_recorder_wait (rec, TIMEOUT_MS);
+
+  tpx_test_assert_exited (rec->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "near the limit");
+}
+
+static void
+lower_fd_limit (void)
+{
+  struct rlimit limit;
+
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &limit));
+  g_assert_cmpint (limit.rlim_max, >=, LOW_FD_LIMIT);
+  for (int fd = LOW_FD_LIMIT; fd < 1024; fd++)
+    g_assert_false (fd_is_open (fd));
+  limit.rlim_cur = LOW_FD_LIMIT;
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &limit));
+}
+
+static void
+fd_limit_targets_in_subprocess (void)
+{
+  lower_fd_limit ();
+
+  /* No room above 255 for anything. */
+  assert_high_write_pipe (LOW_FD_LIMIT - 1);
+  /* Room above 253 for two fds only, with four sources to place. */
+  assert_high_write_pipe (LOW_FD_LIMIT - 3);
+}
+
+/* {254: 255, 255: 254}, a swap at the very top: its copy must go below. */
+static void
+fd_limit_swap_in_subprocess (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) listing = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *text = NULL;
+  const int a = LOW_FD_LIMIT - 2;
+  const int b = LOW_FD_LIMIT - 1;
+  int to_child[2];
+  int from_child[2];
+
+  lower_fd_limit ();
+  g_assert_no_errno (pipe2 (to_child, O_CLOEXEC));
+  g_assert_no_errno (pipe2 (from_child, O_CLOEXEC));
+
+  /* Parent fd b is what the child reads as its fd a; parent fd a is what
+   * it writes as its fd b. */
+  g_assert_cmpint (dup3 (to_child[0], b, O_CLOEXEC), ==, b);
+  g_assert_cmpint (dup3 (from_child[1], a, O_CLOEXEC), ==, a);
+  g_assert_no_errno (close (to_child[0]));
+  g_assert_no_errno (close (from_child[1]));
+
+  tpx_process_launcher_set_child_fd (launcher, a, TPX_CHILD_FD_INHERIT, b);
+  tpx_process_launcher_set_child_fd (launcher, b, TPX_CHILD_FD_INHERIT, a);
+
+  listing = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (listing->end_status, 0);
+  {
+    g_autofree char *expected = g_strdup_printf ("%s%d blocking\n%d blocking\n",
+                                                 only_std_fds, a, b);
+
+    g_assert_cmpstr (tpx_test_recorder_text (listing, 1), ==, expected);
+  }
+
+  {
+    g_autofree char *a_str = g_strdup_printf ("%d", a);
+    g_autofree char *b_str = g_strdup_printf ("%d", b);
+
+    argv = tpx_test_helper_argv ("cat-fd", a_str, b_str, NULL);
+  }
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
+  g_assert_no_errno (close (a));
+  g_assert_no_errno (close (b));
+  rec = tpx_test_recorder_new (transport);
+
+  g_assert_cmpint (write (to_child[1], "swapped at the top", 18), ==, 18);
+  g_assert_no_errno (close (to_child[1]));
+  tpx_process_transport_close_stdin (transport);
+  tpx_test_recorder_wait (rec, TIMEOUT_MS);
+
+  tpx_test_assert_exited (rec->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
+  text = read_to_eof (from_child[0]);
+  g_assert_cmpstr (text, ==, "swapped at the top");
+  g_assert_no_errno (close (from_child[0]));
+}
+
+static void
+test_fd_limit_targets (void)
+{
+  run_in_subprocess (fd_limit_targets_in_subprocess);
+}
+
+static void
+test_fd_limit_swap (void)
+{
+  run_in_subprocess (fd_limit_swap_in_subprocess);
+}
+
 static void
 test_signals_reset (void)
 {
@@ -1096,6 +1231,8 @@ main (int    argc,
   g_test_add_func ("/tpx/spawn/map/swap-std-fds", test_swap_std_fds);
   g_test_add_func ("/tpx/spawn/map/swap-extra-fds", test_swap_extra_fds);
   g_test_add_func ("/tpx/spawn/map/rotate-fds", test_rotate_fds);
+  g_test_add_func ("/tpx/spawn/map/fd-limit-targets", test_fd_limit_targets);
+  g_test_add_func ("/tpx/spawn/map/fd-limit-swap", test_fd_limit_swap);
   g_test_add_func ("/tpx/spawn/signals/reset", test_signals_reset);
   g_test_add_func ("/tpx/spawn/error/enoexec", test_enoexec);
   g_test_add_func ("/tpx/spawn/error/not-found", test_error_not_found);

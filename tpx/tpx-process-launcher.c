@@ -28,7 +28,9 @@
  * and standard error.
  *
  * The child gets exactly the fds of the map: any other fd is closed, except
- * that an unmapped 0, 1 or 2 is opened on `/dev/null`. It starts with the
+ * that an unmapped 0, 1 or 2 is opened on `/dev/null`. Any fd number below
+ * the soft `RLIMIT_NOFILE` can be a child fd, and the map may move fds onto
+ * each other (`{0: 1, 1: 0}`). It starts with the
  * default signal dispositions and an empty signal mask. The pipes tpx
  * creates are blocking on the child's side; an inherited fd keeps its
  * flags, since changing them would change the parent's fd as well.

@@ -72,10 +72,11 @@ typedef struct
 
   /* The child's fd map, sorted by target, resolved to parent fds. */
   const int          *src;
-  const int          *dst;
+  const int          *dst;          /* strictly increasing */
   int                *tmp;          /* scratch for the child */
   guint               n;
-  int                 floor_fd;     /* above every target */
+  int                 floor_fd;     /* above every target: where copies go
+                                     * when there is room */
   guint               devnull_mask; /* unmapped fds among 0, 1, 2 */
   gboolean            drop_groups;  /* uid or gid set: keep only the new gid */
   gboolean            ids_change;   /* ... and they differ from the parent's */
@@ -92,28 +93,121 @@ typedef struct
 
 /* Child side: async-signal-safe only, from here ... */
 
-static void
-close_fds_between (const ChildArgs *args,
-                   int              lo,
-                   int              hi)
+/* Whether @fd is a target of the map (a binary search of dst). */
+static gboolean
+is_target (const ChildArgs *args,
+           int              fd)
 {
-  /* Closes [lo, hi), but not the /dev/null copies on 0..2. */
-  for (; lo < hi && lo < 3; lo++)
-    if (!(args->devnull_mask & (1u << lo)))
-      close (lo);
+  guint lo = 0;
+  guint hi = args->n;
 
-  if (lo >= hi)
-    return;
-
-  if (syscall (SYS_close_range, (unsigned int) lo, (unsigned int) hi - 1, 0) < 0)
+  while (lo < hi)
     {
-      struct rlimit limit;
-      unsigned int fd_limit = 65536;
+      guint mid = lo + (hi - lo) / 2;
 
-      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-        fd_limit = (unsigned int) limit.rlim_cur;
-      for (unsigned int fd = lo; fd < (unsigned int) hi && fd < fd_limit; fd++)
-        close (fd);
+      if (args->dst[mid] == fd)
+        return TRUE;
+      if (args->dst[mid] < fd)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return FALSE;
+}
+
+/* Whether the child's set-up writes over @fd: a target of the map, or an
+ * unmapped 0, 1 or 2 that becomes /dev/null. */
+static gboolean
+is_overwritten (const ChildArgs *args,
+                int              fd)
+{
+  if (fd >= 0 && fd < 3 && (args->devnull_mask & (1u << fd)))
+    return TRUE;
+
+  return is_target (args, fd);
+}
+
+/* A close-on-exec copy of @fd on a number the set-up never writes over:
+ * above every target where there is room, else (a target close to
+ * RLIMIT_NOFILE) the lowest free number that is no target. -1 with errno
+ * set when there is none. */
+static int
+dup_out_of_the_way (const ChildArgs *args,
+                    int              fd)
+{
+  int copy = fcntl (fd, F_DUPFD_CLOEXEC, args->floor_fd);
+  int from = 0;
+
+  /* EINVAL: floor_fd is at the limit; EMFILE: nothing free above it. */
+  if (copy >= 0 || (errno != EINVAL && errno != EMFILE))
+    return copy;
+
+  for (;;)
+    {
+      if (from >= args->floor_fd)
+        {
+          errno = EMFILE;
+          return -1;
+        }
+
+      copy = fcntl (fd, F_DUPFD_CLOEXEC, from);
+      if (copy < 0 || !is_overwritten (args, copy))
+        return copy;
+
+      /* A free target: it will be written over; look above it. */
+      close (copy);
+      from = copy + 1;
+    }
+}
+
+/* The lowest fd at or above @fd that the child keeps (a target, a
+ * /dev/null on 0, 1 or 2, the report fd), or G_MAXINT. *@i is a cursor in
+ * dst for calls with increasing @fd. */
+static int
+next_kept_fd (const ChildArgs *args,
+              int              fd,
+              guint           *i)
+{
+  int next = G_MAXINT;
+
+  for (int std = fd; std < 3; std++)
+    if (args->devnull_mask & (1u << std))
+      {
+        next = std;
+        break;
+      }
+
+  while (*i < args->n && args->dst[*i] < fd)
+    (*i)++;
+  if (*i < args->n)
+    next = MIN (next, args->dst[*i]);
+
+  if (args->report_fd >= fd)
+    next = MIN (next, args->report_fd);
+
+  return next;
+}
+
+/* Closes every fd the child does not keep: one close_range() for each gap
+ * between the kept ones. */
+static gboolean
+close_unkept_fds (const ChildArgs *args)
+{
+  guint i = 0;
+  int lo = 0;
+
+  for (;;)
+    {
+      int kept = next_kept_fd (args, lo, &i);
+
+      if (lo < kept &&
+          syscall (SYS_close_range, (unsigned int) lo,
+                   kept == G_MAXINT ? ~0U : (unsigned int) kept - 1, 0) < 0)
+        return FALSE;
+      if (kept == G_MAXINT)
+        return TRUE;
+      lo = kept + 1;
     }
 }
 
@@ -152,15 +246,14 @@ child_main (void *data)
   gboolean saw_eacces = FALSE;
   int exec_errno = ENOENT;
   guint exec_path = 0;
-  int lo;
   int groups_errno = 0;
 
   args->started = TRUE;
 
   /* Keep the report fd out of the way of the fd map. */
-  if (args->report_fd >= 0)
+  if (args->report_fd >= 0 && is_overwritten (args, args->report_fd))
     {
-      int report_fd = fcntl (args->report_fd, F_DUPFD_CLOEXEC, args->floor_fd);
+      int report_fd = dup_out_of_the_way (args, args->report_fd);
 
       if (report_fd < 0)
         child_fail (args, STEP_FDS);
@@ -204,56 +297,56 @@ child_main (void *data)
   if (plan->cwd != NULL && chdir (plan->cwd) < 0)
     child_fail (args, STEP_CHDIR);
 
-  /* Move every source above every target first, then onto its target:
-   * this gets any map right, swaps and cycles included. A source already
-   * above every target (the pipes tpx made) is in the way of none. */
+  /* A source that is also a target of another entry would be written
+   * over before its turn: copy it out of the way first. That gets any map
+   * right, swaps and cycles included; every other source (the pipes tpx
+   * made, most inherited fds) goes straight onto its target, since a
+   * dup2() only ever writes on a target. */
   for (guint i = 0; i < args->n; i++)
     {
-      if (args->src[i] >= args->floor_fd)
+      if (args->src[i] == args->dst[i] || !is_target (args, args->src[i]))
         args->tmp[i] = args->src[i];
-      else if ((args->tmp[i] = fcntl (args->src[i], F_DUPFD_CLOEXEC, args->floor_fd)) < 0)
+      else if ((args->tmp[i] = dup_out_of_the_way (args, args->src[i])) < 0)
         child_fail (args, STEP_FDS);
     }
 
+  for (guint i = 0; i < args->n; i++)
+    {
+      /* Already in place: only the close-on-exec flag must go. */
+      if (args->tmp[i] == args->dst[i])
+        {
+          if (fcntl (args->dst[i], F_SETFD, 0) < 0)
+            child_fail (args, STEP_FDS);
+        }
+      else if (dup2 (args->tmp[i], args->dst[i]) < 0)
+        child_fail (args, STEP_FDS);
+    }
+
+  /* Every target is taken now, so /dev/null lands on a free 0, 1 or 2 if
+   * there is one, else anywhere and is closed with the rest below. */
   if (args->devnull_mask != 0)
     {
-      int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      int devnull = open ("/dev/null", O_RDWR);
 
       if (devnull < 0)
         child_fail (args, STEP_DEVNULL);
-      if (devnull < args->floor_fd)
-        {
-          int high = fcntl (devnull, F_DUPFD_CLOEXEC, args->floor_fd);
-
-          if (high < 0)
-            child_fail (args, STEP_DEVNULL);
-          close (devnull);
-          devnull = high;
-        }
       for (int fd = 0; fd < 3; fd++)
-        if ((args->devnull_mask & (1u << fd)) && dup2 (devnull, fd) < 0)
+        if ((args->devnull_mask & (1u << fd)) && fd != devnull && dup2 (devnull, fd) < 0)
           child_fail (args, STEP_DEVNULL);
     }
 
-  for (guint i = 0; i < args->n; i++)
-    if (dup2 (args->tmp[i], args->dst[i]) < 0)
-      child_fail (args, STEP_FDS);
+  /* Close everything else, the copies and the parent's fds included. */
+  if (!close_unkept_fds (args))
+    {
+      struct rlimit limit;
+      unsigned int fd_limit = 65536;
 
-  /* Close everything that is not a target, the temporary copies too. */
-  lo = 0;
-  for (guint i = 0; i < args->n; i++)
-    {
-      close_fds_between (args, lo, args->dst[i]);
-      lo = args->dst[i] + 1;
+      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+        fd_limit = (unsigned int) limit.rlim_cur;
+      for (unsigned int fd = 0; fd < fd_limit; fd++)
+        if (!is_overwritten (args, (int) fd) && (int) fd != args->report_fd)
+          close ((int) fd);
     }
-  close_fds_between (args, lo, args->floor_fd);
-  if (args->report_fd >= 0)
-    {
-      close_fds_between (args, args->floor_fd, args->report_fd);
-      close_fds_between (args, args->report_fd + 1, G_MAXINT);
-    }
-  else
-    close_fds_between (args, args->floor_fd, G_MAXINT);
 
   if (plan->use_pty && ioctl (0, TIOCSCTTY, 0) < 0)
     child_fail (args, STEP_CTTY);

@@ -342,6 +342,39 @@ def test_map_rotate_fds():
     """)
 
 
+@pytest.mark.parametrize("child_fd", [255, 253])
+def test_map_fd_limit_target(child_fd):
+    """A child fd just below RLIMIT_NOFILE (256 here) is a target like any
+    other: no room above it is needed."""
+    run_isolated("""
+        import os, resource
+        from tpxtest import Tpx, Recorder, fd_is_open, helper_argv, run_helper
+
+        child_fd = %d
+        assert not any(fd_is_open(fd) for fd in range(256, 1024))
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+        launcher = Tpx.ProcessLauncher.new()
+        launcher.set_child_fd(child_fd, Tpx.ChildFdKind.WRITE, -1)
+        listing = run_helper("fds", launcher=launcher)
+        listing.assert_exit_code(0)
+        assert listing.text(1) == (
+            "0 blocking\\n1 blocking\\n2 blocking\\n%%d blocking\\n" %% child_fd)
+
+        argv = helper_argv("cat-fd", str(child_fd), "1")
+        transport = launcher.spawn(None, argv[0], argv)
+        rec = Recorder(transport)
+        transport.write_to_child(child_fd, b"near the limit")
+        transport.close_child_fd(child_fd)
+        transport.close_stdin()
+        rec.wait()
+        rec.assert_exit_code(0)
+        assert rec.text(1) == "near the limit"
+        print("ok")
+    """ % child_fd)
+
+
 def test_signals_reset():
     old = {signum: signal.signal(signum, signal.SIG_IGN)
            for signum in (signal.SIGPIPE, signal.SIGINT, signal.SIGHUP)}
