@@ -4,11 +4,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tpx-test-common.h"
@@ -726,6 +732,140 @@ test_fd_limit_swap (void)
   run_in_subprocess (fd_limit_swap_in_subprocess);
 }
 
+/* Where close_range() is missing (Linux before 5.9) or refused by seccomp
+ * (ENOSYS or EPERM), no parent fd reaches the child either, one above the
+ * soft RLIMIT_NOFILE included (DESIGN §4a). */
+
+/* Installs a seccomp filter under which close_range() fails with @err:
+ * ENOSYS as on a kernel without it, EPERM as some container runtimes
+ * answer. Async-signal-safe. */
+static int
+refuse_close_range (int err)
+{
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((guint32) err & SECCOMP_RET_DATA)),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = { G_N_ELEMENTS (filter), filter };
+
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return -1;
+
+  /* prctl() rather than seccomp(): valgrind knows only the former. */
+  return prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
+}
+
+/* Whether refuse_close_range() works here: tried in a forked child, since
+ * a filter cannot be taken back. */
+static gboolean
+can_refuse_close_range (int *err)
+{
+  int wait_status;
+  pid_t pid;
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      if (refuse_close_range (ENOSYS) < 0)
+        _exit (errno & 0x7f);
+      if (syscall (SYS_close_range, 1000u, 1000u, 0) == 0 || errno != ENOSYS)
+        _exit (0x7f);
+      _exit (0);
+    }
+
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  g_assert_true (WIFEXITED (wait_status));
+  *err = WEXITSTATUS (wait_status);
+
+  return *err == 0;
+}
+
+static void
+no_close_range (int err)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) rec2 = NULL;
+  g_autofree char *expected = NULL;
+  struct rlimit limit;
+  int fds[2];
+  int inherited[2];
+  int low;
+  int high = 1000;
+
+  g_assert_no_errno (refuse_close_range (err));
+  g_assert_cmpint (syscall (SYS_close_range, 1000u, 1000u, 0), ==, -1);
+  g_assert_cmpint (errno, ==, err);
+
+  /* Without O_CLOEXEC: a pipe's write end on the lowest free fd and on an
+   * fd above the soft limit (set below it afterwards, as a program that
+   * lowered its limit may have). A leaked write end would also keep the
+   * pipe from ever reaching end of file. */
+  g_assert_no_errno (pipe (fds));
+  low = fds[1];
+  g_assert_false (fd_is_open (high));
+  g_assert_cmpint (dup2 (fds[1], high), ==, high);
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &limit));
+  limit.rlim_cur = 256;
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &limit));
+  g_test_message ("leak candidates: %d, %d (soft limit 256), %d", fds[0], low, high);
+
+  rec = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, only_std_fds);
+
+  /* The same with mapped fds to keep among those to close: a pipe of tpx
+   * and an inherited fd, on either side of the parent's. */
+  g_assert_no_errno (pipe2 (inherited, O_CLOEXEC));
+  tpx_process_launcher_set_child_fd (launcher, 4, TPX_CHILD_FD_READ, -1);
+  tpx_process_launcher_set_child_fd (launcher, 200, TPX_CHILD_FD_INHERIT, inherited[1]);
+  rec2 = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 0);
+  expected = g_strdup_printf ("%s4 blocking\n200 blocking\n", only_std_fds);
+  g_assert_cmpstr (tpx_test_recorder_text (rec2, 1), ==, expected);
+
+  g_assert_no_errno (close (fds[1]));
+  g_assert_no_errno (close (high));
+  g_free (read_to_eof (fds[0]));
+  g_assert_no_errno (close (fds[0]));
+  g_assert_no_errno (close (inherited[0]));
+  g_assert_no_errno (close (inherited[1]));
+}
+
+static void
+no_close_range_enosys_in_subprocess (void)
+{
+  no_close_range (ENOSYS);
+}
+
+static void
+no_close_range_eperm_in_subprocess (void)
+{
+  no_close_range (EPERM);
+}
+
+static void
+test_no_close_range (gconstpointer data)
+{
+  void (*func) (void) = data;
+  int err = 0;
+
+  if (!can_refuse_close_range (&err))
+    {
+      g_autofree char *reason = g_strdup_printf ("cannot install a seccomp filter here (%s)",
+                                                 err == 0x7f ? "close_range() still works"
+                                                             : g_strerror (err));
+
+      g_test_skip (reason);
+      return;
+    }
+
+  run_in_subprocess (func);
+}
+
 static void
 test_signals_reset (void)
 {
@@ -1233,6 +1373,10 @@ main (int    argc,
   g_test_add_func ("/tpx/spawn/map/rotate-fds", test_rotate_fds);
   g_test_add_func ("/tpx/spawn/map/fd-limit-targets", test_fd_limit_targets);
   g_test_add_func ("/tpx/spawn/map/fd-limit-swap", test_fd_limit_swap);
+  g_test_add_data_func ("/tpx/spawn/map/no-close-range/enosys",
+                        no_close_range_enosys_in_subprocess, test_no_close_range);
+  g_test_add_data_func ("/tpx/spawn/map/no-close-range/eperm",
+                        no_close_range_eperm_in_subprocess, test_no_close_range);
   g_test_add_func ("/tpx/spawn/signals/reset", test_signals_reset);
   g_test_add_func ("/tpx/spawn/error/enoexec", test_enoexec);
   g_test_add_func ("/tpx/spawn/error/not-found", test_error_not_found);

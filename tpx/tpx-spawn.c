@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -189,10 +188,19 @@ next_kept_fd (const ChildArgs *args,
   return next;
 }
 
-/* Closes every fd the child does not keep: one close_range() for each gap
- * between the kept ones. */
 static gboolean
-close_unkept_fds (const ChildArgs *args)
+is_kept (const ChildArgs *args,
+         int              fd)
+{
+  return fd == args->report_fd || is_overwritten (args, fd);
+}
+
+/* Closes every fd the child does not keep: one close_range() for each gap
+ * between the kept ones. FALSE if close_range() failed: it is missing
+ * before Linux 5.9, and seccomp filters (containers, sandboxes) may refuse
+ * it with ENOSYS or EPERM. */
+static gboolean
+close_unkept_fds_by_range (const ChildArgs *args)
 {
   guint i = 0;
   int lo = 0;
@@ -209,6 +217,100 @@ close_unkept_fds (const ChildArgs *args)
         return TRUE;
       lo = kept + 1;
     }
+}
+
+/* What getdents64() fills the buffer with. */
+struct linux_dirent64
+{
+  guint64        d_ino;
+  gint64         d_off;
+  unsigned short d_reclen;
+  unsigned char  d_type;
+  char           d_name[];
+};
+
+/* Closes every fd the child does not keep, as listed in /proc/self/fd:
+ * where close_range() cannot do it. The open fds are all there, above the
+ * soft RLIMIT_NOFILE too, so the cost is one close() per open fd, never
+ * one per possible fd. The listing is read with getdents64() into a buffer
+ * on the stack, and read again from its start after anything was closed,
+ * as glibc's closefrom() fallback does. FALSE with errno set if
+ * /proc/self/fd cannot be read. */
+static gboolean
+close_unkept_fds_listed (const ChildArgs *args)
+{
+  guint64 buffer[128];  /* 1 KiB, aligned for the records */
+  int dir;
+
+  dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0 && errno == EMFILE)
+    {
+      /* Not one free fd: make room by closing the first one not kept.
+       * With a full table every number below the limit is open. */
+      int last = MAX (args->floor_fd, args->report_fd) + 1;
+
+      for (int fd = 0; fd <= last; fd++)
+        if (!is_kept (args, fd) && close (fd) == 0)
+          break;
+      dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  if (dir < 0)
+    return FALSE;
+
+  for (;;)
+    {
+      const char *records = (const char *) buffer;
+      gboolean closed = FALSE;
+      long n;
+
+      n = syscall (SYS_getdents64, dir, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          close (dir);
+          errno = saved_errno;
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+
+      for (long offset = 0; offset < n;)
+        {
+          const struct linux_dirent64 *entry = (const void *) (records + offset);
+          int fd = 0;
+
+          offset += entry->d_reclen;
+
+          /* "." and "..", and anything else that is not a number. */
+          if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+          for (const char *c = entry->d_name; *c >= '0' && *c <= '9'; c++)
+            fd = fd * 10 + (*c - '0');
+
+          if (fd == dir || is_kept (args, fd))
+            continue;
+
+          /* EBADF: not ours to close (valgrind keeps its own fds). Any
+           * other error still released the fd. */
+          if (close (fd) == 0 || errno != EBADF)
+            closed = TRUE;
+        }
+
+      if (closed && lseek (dir, 0, SEEK_SET) < 0)
+        {
+          int saved_errno = errno;
+
+          close (dir);
+          errno = saved_errno;
+          return FALSE;
+        }
+    }
+
+  close (dir);
+  return TRUE;
 }
 
 static G_GNUC_NORETURN void
@@ -335,18 +437,11 @@ child_main (void *data)
           child_fail (args, STEP_DEVNULL);
     }
 
-  /* Close everything else, the copies and the parent's fds included. */
-  if (!close_unkept_fds (args))
-    {
-      struct rlimit limit;
-      unsigned int fd_limit = 65536;
-
-      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-        fd_limit = (unsigned int) limit.rlim_cur;
-      for (unsigned int fd = 0; fd < fd_limit; fd++)
-        if (!is_overwritten (args, (int) fd) && (int) fd != args->report_fd)
-          close ((int) fd);
-    }
+  /* Close everything else, the copies and the parent's fds included. No
+   * parent fd may reach the child: without close_range() nor a readable
+   * /proc/self/fd, the spawn fails rather than leak. */
+  if (!close_unkept_fds_by_range (args) && !close_unkept_fds_listed (args))
+    child_fail (args, STEP_FDS);
 
   if (plan->use_pty && ioctl (0, TIOCSCTTY, 0) < 0)
     child_fail (args, STEP_CTTY);

@@ -375,6 +375,80 @@ def test_map_fd_limit_target(child_fd):
     """ % child_fd)
 
 
+# A seccomp filter under which close_range() fails with ENOSYS, as on a
+# kernel before 5.9: installed with prctl() through ctypes.
+REFUSE_CLOSE_RANGE = """
+    import ctypes, errno, struct
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+    SYS_close_range = 436  # the same on every Linux architecture
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    def bpf(code, k, jt=0, jf=0):
+        return struct.pack("HBBI", code, jt, jf, k)
+
+    program = b"".join([
+        bpf(0x20, 0),                             # ld [nr]
+        bpf(0x15, SYS_close_range, 0, 1),         # jeq close_range
+        bpf(0x06, 0x00050000 | errno.ENOSYS),     # ret ERRNO(ENOSYS)
+        bpf(0x06, 0x7fff0000),                    # ret ALLOW
+    ])
+    buffer = ctypes.create_string_buffer(program)
+    fprog = SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or
+            libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
+                       ctypes.byref(fprog), 0, 0) != 0):
+        print("skip: cannot install a seccomp filter (%s)"
+              % os.strerror(ctypes.get_errno()))
+        raise SystemExit(0)
+    assert libc.syscall(SYS_close_range, 1000, 1000, 0) == -1
+    assert ctypes.get_errno() == errno.ENOSYS
+"""
+
+
+def test_map_no_leak_without_close_range():
+    """Where close_range() is refused, no parent fd reaches the child, one
+    above the soft RLIMIT_NOFILE included."""
+    prologue = "import os, sys\nsys.path.insert(0, %r)\n" % os.path.dirname(
+        os.path.abspath(__file__))
+    code = textwrap.dedent(REFUSE_CLOSE_RANGE) + textwrap.dedent("""
+        import resource
+        from tpxtest import Tpx, fd_is_open, run_helper
+
+        ONLY_STD_FDS = "0 blocking\\n1 blocking\\n2 blocking\\n"
+        read_end, write_end = os.pipe()
+        os.set_inheritable(write_end, True)
+        assert not fd_is_open(1000)
+        os.dup2(write_end, 1000, inheritable=True)
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+        rec = run_helper("fds")
+        rec.assert_exit_code(0)
+        assert rec.text(1) == ONLY_STD_FDS, rec.text(1)
+
+        launcher = Tpx.ProcessLauncher.new()
+        launcher.set_child_fd(4, Tpx.ChildFdKind.READ, -1)
+        launcher.set_child_fd(200, Tpx.ChildFdKind.INHERIT, write_end)
+        rec = run_helper("fds", launcher=launcher)
+        rec.assert_exit_code(0)
+        assert rec.text(1) == ONLY_STD_FDS + "4 blocking\\n200 blocking\\n", \
+            rec.text(1)
+        print("ok")
+    """)
+    completed = subprocess.run(
+        [sys.executable, "-B", "-c", prologue + code],
+        capture_output=True, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr.decode()
+    last = completed.stdout.decode().splitlines()[-1:]
+    if last and last[0].startswith("skip: "):
+        pytest.skip(last[0][len("skip: "):])
+    assert last == ["ok"], (completed.stdout, completed.stderr)
+
+
 def test_signals_reset():
     old = {signum: signal.signal(signum, signal.SIG_IGN)
            for signum in (signal.SIGPIPE, signal.SIGINT, signal.SIGHUP)}
