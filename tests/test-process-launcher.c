@@ -726,6 +726,32 @@ test_argv_null (void)
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
 }
 
+/* An empty argv is { executable } too, never argc 0 (CVE-2021-4034): the
+ * helper without a mode prints its argc and argv[0] on stderr. */
+static void
+test_argv_empty (void)
+{
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) rec2 = NULL;
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *empty[] = { NULL };
+  g_autofree char *expected = g_strdup_printf ("usage: tpx-test-child MODE [ARGS...] (argc 1, argv[0] %s)\n",
+                                               tpx_test_helper_path ());
+
+  rec = tpx_test_run_helper_argv (NULL, empty, TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 1);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, expected);
+
+  /* The same through tpx_spawn_process(). */
+  transport = tpx_spawn_process (NULL, tpx_test_helper_path (), empty, NULL, NULL, &error);
+  g_assert_no_error (error);
+  rec2 = tpx_test_recorder_new (transport);
+  tpx_test_recorder_wait (rec2, TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 1);
+  g_assert_cmpstr (tpx_test_recorder_text (rec2, 2), ==, expected);
+}
+
 static void
 test_argv_zero_differs (void)
 {
@@ -875,6 +901,7 @@ main (int    argc,
   g_test_add_func ("/tpx/process-launcher/spawn-process/defaults", test_spawn_process_convenience_defaults);
   g_test_add_func ("/tpx/process-launcher/spawn-process/error", test_spawn_process_convenience_error);
   g_test_add_func ("/tpx/process-launcher/argv/null", test_argv_null);
+  g_test_add_func ("/tpx/process-launcher/argv/empty", test_argv_empty);
   g_test_add_func ("/tpx/process-launcher/argv/zero-differs", test_argv_zero_differs);
   g_test_add_func ("/tpx/process-launcher/argv/zero-is-executable", test_argv_zero_is_executable);
   g_test_add_func ("/tpx/process-launcher/path/child-env", test_path_child_env);

@@ -653,11 +653,14 @@ invalid:
  *   the `PATH` of the child's environment (`/bin:/usr/bin` without one)
  * @argv: (array zero-terminated=1) (element-type filename) (nullable): the
  *   child's arguments, `argv[0]` included (what the child sees as its
- *   name); %NULL for just @executable
+ *   name); %NULL or empty for just @executable
  * @error: return location for a #GError
  *
  * Starts a child process with the launcher's options (Twisted's
  * `reactor.spawnProcess`). No shell is involved.
+ *
+ * An empty @argv is the same as %NULL, `{ executable }`: no child ever
+ * runs with no `argv[0]` (`argc` 0), which programs do not expect.
  *
  * The protocol's [vfunc@Tpx.ProcessProtocol.connection_made] is called
  * before this returns. The transport's signals are emitted in the
@@ -735,7 +738,8 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
 
   plan.executable = display;
   plan.exec_paths = exec_paths;
-  plan.argv = (char * const *) (argv != NULL ? argv : default_argv);
+  /* Empty is NULL: no child ever runs with argc 0 (CVE-2021-4034). */
+  plan.argv = (char * const *) (argv != NULL && argv[0] != NULL ? argv : default_argv);
   plan.envp = self->env;
   plan.cwd = self->cwd;
   plan.fds = (const TpxFdSpec *) (gpointer) self->fds->data;
@@ -788,7 +792,8 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
  * @executable: (type filename): the program (see
  *   [method@Tpx.ProcessLauncher.spawn])
  * @argv: (array zero-terminated=1) (element-type filename) (nullable): the
- *   child's arguments, `argv[0]` included
+ *   child's arguments, `argv[0]` included; %NULL or empty for just
+ *   @executable
  * @envp: (array zero-terminated=1) (element-type filename) (nullable): the
  *   child's environment; %NULL for an empty one
  * @path: (type filename) (nullable): the child's working directory, or

@@ -422,6 +422,25 @@ def test_argv_none():
     assert rec.text(2) == ""
 
 
+def test_argv_empty():
+    """An empty argv through the plain GI call is [executable], never argc
+    0 (CVE-2021-4034); the helper without a mode prints argc and argv[0]
+    on stderr."""
+    expected = ("usage: tpx-test-child MODE [ARGS...] (argc 1, argv[0] %s)\n"
+                % helper_path())
+    launcher = Tpx.ProcessLauncher.new()
+    rec = Recorder(Tpx.ProcessLauncher.spawn(launcher, None, helper_path(),
+                                             []))
+    rec.wait()
+    rec.assert_exit_code(1)
+    assert rec.text(2) == expected
+
+    # The override's Twisted signature, args=() by default.
+    rec = Recorder(Tpx.spawn_process(None, helper_path()))
+    rec.wait()
+    assert rec.text(2) == expected
+
+
 def test_argv_zero_differs():
     rec = run_argv(["not-the-executable", "argv", "two words", "", "last"])
     rec.assert_exit_code(0)
