@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,10 +160,10 @@ build_exec_paths (const char         *executable,
                   const char * const *env)
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new ();
-  g_auto(GStrv) dirs = NULL;
   const char *search;
+  gsize name_len;
 
-  if (*executable == '\0' || strchr (executable, '/') != NULL)
+  if (!tpx_spawn_searches_path (executable))
     {
       g_ptr_array_add (paths, g_strdup (executable));
       g_ptr_array_add (paths, NULL);
@@ -173,11 +174,23 @@ build_exec_paths (const char         *executable,
   if (search == NULL)
     search = "/bin:/usr/bin";
 
-  dirs = g_strsplit (search, ":", -1);
-  for (guint i = 0; dirs[i] != NULL; i++)
+  /* As execvp(): every entry in order, "" included (an empty PATH is one
+   * empty entry), an empty entry being the working directory; an entry
+   * too long to join with the name is skipped, not an error. */
+  name_len = strlen (executable);
+  for (const char *entry = search;;)
     {
-      /* An empty entry is the working directory, as for execvp(). */
-      g_ptr_array_add (paths, g_build_filename (*dirs[i] ? dirs[i] : ".", executable, NULL));
+      const char *end = strchrnul (entry, ':');
+      gsize len = (gsize) (end - entry);
+
+      if (len == 0)
+        g_ptr_array_add (paths, g_strconcat ("./", executable, NULL));
+      else if (len + 1 + name_len < PATH_MAX)
+        g_ptr_array_add (paths, g_strdup_printf ("%.*s/%s", (int) len, entry, executable));
+
+      if (*end == '\0')
+        break;
+      entry = end + 1;
     }
   g_ptr_array_add (paths, NULL);
 
@@ -661,6 +674,13 @@ invalid:
  *
  * An empty @argv is the same as %NULL, `{ executable }`: no child ever
  * runs with no `argv[0]` (`argc` 0), which programs do not expect.
+ *
+ * A bare name is looked up as `execvp()` does, in the child's working
+ * directory: each `PATH` entry in order, an empty entry (or an empty
+ * `PATH`) meaning the working directory; an entry too long to join with
+ * the name is skipped. A name found nowhere is `G_IO_ERROR_NOT_FOUND`, or
+ * `G_IO_ERROR_PERMISSION_DENIED` if an entry had it but refused to run it,
+ * and the message names the program as you wrote it.
  *
  * The protocol's [vfunc@Tpx.ProcessProtocol.connection_made] is called
  * before this returns. The transport's signals are emitted in the

@@ -19,8 +19,11 @@ typedef struct
 /* Everything a spawn needs, fully resolved by the launcher. */
 typedef struct
 {
-  const char       *executable;   /* for messages: valid UTF-8 */
-  char * const     *exec_paths;   /* candidates for execve(), in order */
+  const char       *executable;   /* as the caller wrote it, but valid
+                                   * UTF-8: for messages */
+  char * const     *exec_paths;   /* candidates for execve(), in order: the
+                                   * executable itself, or one per PATH
+                                   * entry (tpx_spawn_searches_path()) */
   char * const     *argv;
   char * const     *envp;
   const char       *cwd;          /* nullable */
@@ -53,6 +56,9 @@ typedef struct
   guint         n_pipes;
   gboolean      is_pty;
 } TpxSpawnResult;
+
+/* Whether @executable is a bare name, looked up in PATH (no '/', not ""). */
+gboolean tpx_spawn_searches_path  (const char         *executable);
 
 gboolean tpx_spawn                (const TpxSpawnPlan *plan,
                                    TpxSpawnResult     *result,

@@ -58,6 +58,10 @@ typedef enum {
   STEP_EXEC,
 } Step;
 
+/* ChildReport.path when no one candidate is to blame: a search of PATH
+ * that found nothing it could run. */
+#define PATH_SEARCH_FAILED G_MAXUINT
+
 typedef struct
 {
   Step                step;
@@ -77,6 +81,7 @@ typedef struct
   int                 floor_fd;     /* above every target: where copies go
                                      * when there is room */
   guint               devnull_mask; /* unmapped fds among 0, 1, 2 */
+  gboolean            search_path;  /* exec_paths come from PATH */
   gboolean            drop_groups;  /* uid or gid set: keep only the new gid */
   gboolean            ids_change;   /* ... and they differ from the parent's */
   gid_t               group;
@@ -346,8 +351,6 @@ child_main (void *data)
   struct sigaction sa;
   sigset_t empty;
   gboolean saw_eacces = FALSE;
-  int exec_errno = ENOENT;
-  guint exec_path = 0;
   int groups_errno = 0;
 
   args->started = TRUE;
@@ -449,7 +452,15 @@ child_main (void *data)
   sigemptyset (&empty);
   sigprocmask (SIG_SETMASK, &empty, NULL);
 
-  /* Like execvp(), without the /bin/sh fallback on ENOEXEC. */
+  if (!args->search_path)
+    {
+      execve (plan->exec_paths[0], plan->argv, plan->envp);
+      child_fail_path (args, STEP_EXEC, 0);
+    }
+
+  /* The search of execvp(), without its /bin/sh fallback on ENOEXEC: these
+   * errors mean "not here", EACCES "not for us", anything else that the
+   * program was found but cannot run. */
   for (guint i = 0; plan->exec_paths[i] != NULL; i++)
     {
       execve (plan->exec_paths[i], plan->argv, plan->envp);
@@ -457,8 +468,6 @@ child_main (void *data)
       switch (errno)
         {
         case EACCES:
-          if (!saw_eacces)
-            exec_path = i;
           saw_eacces = TRUE;
           break;
 
@@ -467,11 +476,6 @@ child_main (void *data)
         case ESTALE:
         case ENODEV:
         case ETIMEDOUT:
-          if (!saw_eacces)
-            {
-              exec_errno = errno;
-              exec_path = i;
-            }
           break;
 
         default:
@@ -479,8 +483,10 @@ child_main (void *data)
         }
     }
 
-  errno = saw_eacces ? EACCES : exec_errno;
-  child_fail_path (args, STEP_EXEC, exec_path);
+  /* Found nowhere: not found, whatever the last entry said (a plain file
+   * there gives ENOTDIR), or refused if an entry refused it. */
+  errno = saw_eacces ? EACCES : ENOENT;
+  child_fail_path (args, STEP_EXEC, PATH_SEARCH_FAILED);
 }
 
 /* ... to here. */
@@ -560,16 +566,23 @@ set_child_error (GError            **error,
     case STEP_EXEC:
     case STEP_NONE:
     default:
-      {
-        const char *path = plan->exec_paths[report->path];
-        g_autofree char *display = g_utf8_make_valid (path, -1);
-        struct stat st;
+      if (report->path == PATH_SEARCH_FAILED)
+        {
+          /* Name the program as the caller wrote it, not the last place
+           * it was looked for. */
+          step = g_strdup_printf (_("execute %s"), plan->executable);
+        }
+      else
+        {
+          const char *path = plan->exec_paths[report->path];
+          g_autofree char *display = g_utf8_make_valid (path, -1);
+          struct stat st;
 
-        /* execve() says EACCES for a directory; say what it is. */
-        if (err == EACCES && stat (path, &st) == 0 && S_ISDIR (st.st_mode))
-          err = EISDIR;
-        step = g_strdup_printf (_("execute %s"), display);
-      }
+          /* execve() says EACCES for a directory; say what it is. */
+          if (err == EACCES && stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+            err = EISDIR;
+          step = g_strdup_printf (_("execute %s"), display);
+        }
       break;
     }
 
@@ -633,6 +646,12 @@ open_pty (const TpxSpawnPlan *plan,
   *master_out = master;
   *slave_out = slave;
   return TRUE;
+}
+
+gboolean
+tpx_spawn_searches_path (const char *executable)
+{
+  return *executable != '\0' && strchr (executable, '/') == NULL;
 }
 
 void
@@ -823,6 +842,7 @@ tpx_spawn (const TpxSpawnPlan *plan,
       if (!mapped)
         args.devnull_mask |= 1u << fd;
     }
+  args.search_path = tpx_spawn_searches_path (plan->executable);
   args.drop_groups = plan->set_uid || plan->set_gid;
   args.ids_change = (plan->set_uid && plan->uid != getuid ()) ||
                     (plan->set_gid && plan->gid != getgid ());
