@@ -1027,6 +1027,52 @@ test_error_inherit_closed_fd (void)
                       G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, NULL);
 }
 
+/* INHERIT of the lowest free fd, with pipes to make first for the lower
+ * entries: the first pipe would take that number and pass the check, and
+ * the child would get one of tpx's pipe ends as its fd 5. */
+static void
+test_error_inherit_reused_fd (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  int closed_fd;
+
+  warm_up ();
+  closed_fd = find_free_fd_from (0);
+  g_test_message ("lowest free fd: %d", closed_fd);
+
+  tpx_process_launcher_set_child_fd (launcher, 5, TPX_CHILD_FD_INHERIT, closed_fd);
+  assert_spawn_fails (launcher, tpx_test_helper_path (), NULL,
+                      G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "is not open");
+}
+
+/* The same in a fresh process, where the first spawn also makes the main
+ * context (its wakeup fd) and the library's per-context state: none of
+ * them may take the closed fd's number either. */
+static void
+inherit_reused_fd_first_spawn_in_subprocess (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  int closed_fd = find_free_fd_from (0);
+
+  tpx_process_launcher_clear_child_fds (launcher);
+  tpx_process_launcher_set_child_fd (launcher, 1, TPX_CHILD_FD_INHERIT, 1);
+  tpx_process_launcher_set_child_fd (launcher, 2, TPX_CHILD_FD_INHERIT, 2);
+  tpx_process_launcher_set_child_fd (launcher, 3, TPX_CHILD_FD_INHERIT, closed_fd);
+  transport = tpx_process_launcher_spawn (launcher, NULL, tpx_test_helper_path (), NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_null (transport);
+  g_assert_false (fd_is_open (closed_fd));
+  tpx_test_assert_no_children ();
+}
+
+static void
+test_error_inherit_reused_fd_first_spawn (void)
+{
+  run_in_subprocess (inherit_reused_fd_first_spawn_in_subprocess);
+}
+
 static void
 test_error_env_name (void)
 {
@@ -1386,6 +1432,8 @@ main (int    argc,
   g_test_add_func ("/tpx/spawn/error/negative-child-fd", test_error_negative_child_fd);
   g_test_add_func ("/tpx/spawn/error/negative-parent-fd", test_error_negative_parent_fd);
   g_test_add_func ("/tpx/spawn/error/inherit-closed-fd", test_error_inherit_closed_fd);
+  g_test_add_func ("/tpx/spawn/error/inherit-reused-fd", test_error_inherit_reused_fd);
+  g_test_add_func ("/tpx/spawn/error/inherit-reused-fd-first-spawn", test_error_inherit_reused_fd_first_spawn);
   g_test_add_func ("/tpx/spawn/error/env-name", test_error_env_name);
   g_test_add_func ("/tpx/spawn/error/too-many-open-files", test_error_too_many_open_files);
   g_test_add_func ("/tpx/spawn/error/then-success", test_error_then_success);

@@ -754,6 +754,13 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
       return NULL;
     }
 
+  /* First, while no fd of the spawn exists (not even the main context's
+   * wakeup fd or an epoll set): one could take a closed fd's number. */
+  if (!self->use_pty &&
+      !tpx_spawn_check_inherited_fds ((const TpxFdSpec *) (gpointer) self->fds->data,
+                                      self->fds->len, display, error))
+    return NULL;
+
   exec_paths = build_exec_paths (executable, (const char * const *) self->env);
 
   plan.executable = display;

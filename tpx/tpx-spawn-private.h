@@ -57,6 +57,16 @@ typedef struct
   gboolean      is_pty;
 } TpxSpawnResult;
 
+/* Checks that every INHERIT fd of @fds is open, with
+ * G_IO_ERROR_INVALID_ARGUMENT if one is not. Call it before anything opens
+ * an fd for the spawn (a pipe, an epoll set, a main context's wakeup fd):
+ * a closed fd number would be taken by the first of those, and the child
+ * would silently get it instead. tpx_spawn() calls it first too. */
+gboolean tpx_spawn_check_inherited_fds (const TpxFdSpec *fds,
+                                        guint            n_fds,
+                                        const char      *executable,
+                                        GError         **error);
+
 /* Whether @executable is a bare name, looked up in PATH (no '/', not ""). */
 gboolean tpx_spawn_searches_path  (const char         *executable);
 

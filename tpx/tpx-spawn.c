@@ -649,6 +649,29 @@ open_pty (const TpxSpawnPlan *plan,
 }
 
 gboolean
+tpx_spawn_check_inherited_fds (const TpxFdSpec *fds,
+                               guint            n_fds,
+                               const char      *executable,
+                               GError         **error)
+{
+  for (guint i = 0; i < n_fds; i++)
+    {
+      if (fds[i].kind != TPX_CHILD_FD_INHERIT)
+        continue;
+
+      if (fds[i].parent_fd < 0 || fcntl (fds[i].parent_fd, F_GETFD) < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Failed to spawn “%s”: fd %d of the parent, to be the child’s fd %d, is not open"),
+                       executable, fds[i].parent_fd, fds[i].child_fd);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+gboolean
 tpx_spawn_searches_path (const char *executable)
 {
   return *executable != '\0' && strchr (executable, '/') == NULL;
@@ -740,6 +763,11 @@ tpx_spawn (const TpxSpawnPlan *plan,
   memset (result, 0, sizeof *result);
   result->pidfd = -1;
 
+  /* Before any fd of ours exists: none of them may pass for a closed one. */
+  if (!plan->use_pty &&
+      !tpx_spawn_check_inherited_fds (plan->fds, plan->n_fds, plan->executable, error))
+    return FALSE;
+
   n_map = plan->use_pty ? 3 : plan->n_fds;
   src = g_new (int, n_map);
   dst = g_new (int, n_map);
@@ -787,13 +815,6 @@ tpx_spawn (const TpxSpawnPlan *plan,
 
           if (spec->kind == TPX_CHILD_FD_INHERIT)
             {
-              if (fcntl (spec->parent_fd, F_GETFD) < 0)
-                {
-                  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               _("Failed to spawn “%s”: fd %d of the parent, to be the child’s fd %d, is not open"),
-                               plan->executable, spec->parent_fd, spec->child_fd);
-                  goto failed;
-                }
               src[i] = spec->parent_fd;
               continue;
             }

@@ -547,6 +547,41 @@ def test_error_inherit_closed_fd():
                        *io_error(Gio.IOErrorEnum.INVALID_ARGUMENT))
 
 
+def test_error_inherit_reused_fd():
+    """INHERIT of the lowest free fd, with pipes to make first for the
+    lower entries: the first pipe must not pass for the closed fd."""
+    warm_up()
+    closed_fd = os.open("/dev/null", os.O_RDONLY)
+    os.close(closed_fd)
+    launcher = Tpx.ProcessLauncher.new()
+    launcher.set_child_fd(5, Tpx.ChildFdKind.INHERIT, closed_fd)
+    error = assert_spawn_fails(launcher, helper_path(), None,
+                               *io_error(Gio.IOErrorEnum.INVALID_ARGUMENT))
+    assert "fd %d of the parent" % closed_fd in error.message
+
+
+def test_error_inherit_reused_fd_first_spawn():
+    """The same in a fresh interpreter, where the first spawn also makes
+    the main context's wakeup fd."""
+    run_isolated("""
+        import os
+        from gi.repository import GLib, Gio
+        from tpxtest import Tpx, assert_error, fd_is_open, helper_path, io_error
+
+        closed_fd = next(fd for fd in range(3, 100) if not fd_is_open(fd))
+        launcher = Tpx.ProcessLauncher.new()
+        launcher.set_child_fds_from_string("1:1,2:2,3:%d" % closed_fd)
+        try:
+            launcher.spawn(None, helper_path(), None)
+        except GLib.Error as error:
+            assert_error(error, *io_error(Gio.IOErrorEnum.INVALID_ARGUMENT))
+        else:
+            raise AssertionError("the spawn succeeded")
+        assert not fd_is_open(closed_fd)
+        print("ok")
+    """)
+
+
 @pytest.mark.parametrize("name", ["TPX=BAD", ""])
 def test_error_env_name(name):
     launcher = Tpx.ProcessLauncher.new()
