@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tpx-test-common.h"
@@ -726,6 +728,32 @@ test_argv_null (void)
   g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
 }
 
+/* An empty argv is { executable } too, never argc 0 (CVE-2021-4034): the
+ * helper without a mode prints its argc and argv[0] on stderr. */
+static void
+test_argv_empty (void)
+{
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) rec2 = NULL;
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *empty[] = { NULL };
+  g_autofree char *expected = g_strdup_printf ("usage: tpx-test-child MODE [ARGS...] (argc 1, argv[0] %s)\n",
+                                               tpx_test_helper_path ());
+
+  rec = tpx_test_run_helper_argv (NULL, empty, TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 1);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, expected);
+
+  /* The same through tpx_spawn_process(). */
+  transport = tpx_spawn_process (NULL, tpx_test_helper_path (), empty, NULL, NULL, &error);
+  g_assert_no_error (error);
+  rec2 = tpx_test_recorder_new (transport);
+  tpx_test_recorder_wait (rec2, TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 1);
+  g_assert_cmpstr (tpx_test_recorder_text (rec2, 2), ==, expected);
+}
+
 static void
 test_argv_zero_differs (void)
 {
@@ -826,6 +854,135 @@ test_path_default (void)
   tpx_test_assert_no_children ();
 }
 
+/* Runs one child to its end, so that what the library keeps per main
+ * context exists before a test counts fds. */
+static void
+warm_up (void)
+{
+  static gboolean done;
+  g_autoptr(TpxTestRecorder) rec = NULL;
+
+  if (done)
+    return;
+  rec = tpx_test_run_helper (NULL, "env", TIMEOUT_MS);
+  done = TRUE;
+}
+
+/* Spawns @name with PATH set to @search; asserts it fails with @code, with
+ * a message that names @name as written and none of the paths tried. */
+static void
+assert_path_search_fails (const char *search,
+                          const char *name,
+                          int         code)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *step = g_strdup_printf ("execute %s:", name);
+  g_autofree char *joined = g_strdup_printf ("/%s", name);
+  guint n_fds;
+
+  warm_up ();
+  n_fds = tpx_test_count_fds ();
+
+  tpx_process_launcher_setenv (launcher, "PATH", search, TRUE);
+  transport = tpx_process_launcher_spawn (launcher, NULL, name, NULL, &error);
+  g_assert_null (transport);
+  g_assert_error (error, G_IO_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, step));
+  g_assert_null (strstr (error->message, joined));
+  g_assert_cmpuint (tpx_test_count_fds (), ==, n_fds);
+  tpx_test_assert_no_children ();
+}
+
+/* Runs @name (the helper, in @argv) with PATH set to @search, and @cwd. */
+static void
+assert_path_search_runs (const char *search,
+                         const char *cwd)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "tpx-test-child", "write-out", "found", NULL };
+
+  tpx_process_launcher_setenv (launcher, "PATH", search, TRUE);
+  tpx_process_launcher_set_cwd (launcher, cwd);
+  transport = tpx_process_launcher_spawn (launcher, NULL, "tpx-test-child", argv, &error);
+  g_assert_no_error (error);
+  rec = tpx_test_recorder_new (transport);
+  tpx_test_recorder_wait (rec, TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "found");
+}
+
+/* Found nowhere is NOT_FOUND, even when the last entry is a plain file
+ * (execve() says ENOTDIR there): the last entry's errno does not win. */
+static void
+test_path_not_found_last_entry_file (void)
+{
+  g_autofree char *search = g_strconcat ("/nonexistent-tpx-dir:", tpx_test_helper_path (), NULL);
+  g_autofree char *search2 = g_strconcat (tpx_test_helper_path (), NULL);
+
+  assert_path_search_fails (search, "tpx-no-such-program", G_IO_ERROR_NOT_FOUND);
+  assert_path_search_fails (search2, "tpx-no-such-program", G_IO_ERROR_NOT_FOUND);
+}
+
+/* An entry that refused the program (no x bit) makes a failed search
+ * PERMISSION_DENIED; a later entry that has it still runs it. */
+static void
+test_path_permission_denied (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tpx-path-eacces-XXXXXX", &error);
+  g_autofree char *helper_dir = g_path_get_dirname (tpx_test_helper_path ());
+  g_autofree char *file = NULL;
+  g_autofree char *search = NULL;
+  g_autofree char *search2 = NULL;
+
+  g_assert_no_error (error);
+  file = g_build_filename (dir, "tpx-test-child", NULL);
+  g_assert_true (g_file_set_contents (file, "#!/bin/sh\nexit 3\n", -1, &error));
+  g_assert_no_error (error);
+  g_assert_no_errno (chmod (file, 0644));
+
+  search = g_strconcat (dir, ":/nonexistent-tpx-dir", NULL);
+  assert_path_search_fails (search, "tpx-test-child", G_IO_ERROR_PERMISSION_DENIED);
+
+  search2 = g_strconcat (dir, ":", helper_dir, NULL);
+  assert_path_search_runs (search2, NULL);
+
+  g_assert_no_errno (unlink (file));
+  g_assert_no_errno (rmdir (dir));
+}
+
+/* An entry too long to join with the name is skipped, as by execvp(),
+ * not a fatal ENAMETOOLONG. */
+static void
+test_path_long_entry (void)
+{
+  g_autofree char *helper_dir = g_path_get_dirname (tpx_test_helper_path ());
+  g_autofree char *padding = g_strnfill (PATH_MAX, 'x');
+  g_autofree char *long_entry = g_strconcat ("/", padding, NULL);
+  g_autofree char *search = g_strconcat (long_entry, ":", helper_dir, NULL);
+
+  assert_path_search_runs (search, NULL);
+  assert_path_search_fails (long_entry, "tpx-test-child", G_IO_ERROR_NOT_FOUND);
+}
+
+/* PATH set but empty is one empty entry, the working directory (as for
+ * execvp()); so is an empty entry among others. */
+static void
+test_path_empty_entry (void)
+{
+  g_autofree char *helper_dir = g_path_get_dirname (tpx_test_helper_path ());
+
+  assert_path_search_runs ("", helper_dir);
+  assert_path_search_runs ("/nonexistent-tpx-dir::/bin", helper_dir);
+  assert_path_search_fails ("", "tpx-no-such-program", G_IO_ERROR_NOT_FOUND);
+}
+
 /* A slash in the name means no lookup at all, even with PATH set. */
 static void
 test_path_slash_is_literal (void)
@@ -875,12 +1032,17 @@ main (int    argc,
   g_test_add_func ("/tpx/process-launcher/spawn-process/defaults", test_spawn_process_convenience_defaults);
   g_test_add_func ("/tpx/process-launcher/spawn-process/error", test_spawn_process_convenience_error);
   g_test_add_func ("/tpx/process-launcher/argv/null", test_argv_null);
+  g_test_add_func ("/tpx/process-launcher/argv/empty", test_argv_empty);
   g_test_add_func ("/tpx/process-launcher/argv/zero-differs", test_argv_zero_differs);
   g_test_add_func ("/tpx/process-launcher/argv/zero-is-executable", test_argv_zero_is_executable);
   g_test_add_func ("/tpx/process-launcher/path/child-env", test_path_child_env);
   g_test_add_func ("/tpx/process-launcher/path/not-parent", test_path_not_parent);
   g_test_add_func ("/tpx/process-launcher/path/default", test_path_default);
   g_test_add_func ("/tpx/process-launcher/path/slash-is-literal", test_path_slash_is_literal);
+  g_test_add_func ("/tpx/process-launcher/path/not-found-last-entry-file", test_path_not_found_last_entry_file);
+  g_test_add_func ("/tpx/process-launcher/path/permission-denied", test_path_permission_denied);
+  g_test_add_func ("/tpx/process-launcher/path/long-entry", test_path_long_entry);
+  g_test_add_func ("/tpx/process-launcher/path/empty-entry", test_path_empty_entry);
 
   return g_test_run ();
 }

@@ -4,11 +4,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tpx-test-common.h"
@@ -591,6 +597,275 @@ test_rotate_fds (void)
   run_in_subprocess (rotate_fds_in_subprocess);
 }
 
+/* Child fds up to RLIMIT_NOFILE - 1 (DESIGN §4a: any child fd in
+ * [0, RLIMIT_NOFILE) can be a target), here with a limit of 256. */
+#define LOW_FD_LIMIT 256
+
+/* The parent writes @text to the child's fd @child_fd, a 'w' pipe; the
+ * helper copies it to its stdout. */
+static void
+assert_high_write_pipe (int child_fd)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) listing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fd_str = g_strdup_printf ("%d", child_fd);
+  g_autofree char *expected = g_strdup_printf ("%s%d blocking\n", only_std_fds, child_fd);
+  g_auto(GStrv) argv = tpx_test_helper_argv ("cat-fd", fd_str, "1", NULL);
+
+  g_test_message ("child fd %d, limit %d", child_fd, LOW_FD_LIMIT);
+  tpx_process_launcher_set_child_fd (launcher, child_fd, TPX_CHILD_FD_WRITE, -1);
+
+  listing = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (listing->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (listing, 1), ==, expected);
+
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
+  rec = tpx_test_recorder_new (transport);
+  g_assert_true (tpx_process_transport_write_to_child (transport, child_fd,
+                                                       (const guint8 *) "near the limit", 14, &error));
+  g_assert_no_error (error);
+  tpx_process_transport_close_child_fd (transport, child_fd);
+  tpx_process_transport_close_stdin (transport);
+  tpx_test_recorder_wait (rec, TIMEOUT_MS);
+
+  tpx_test_assert_exited (rec->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, "near the limit");
+}
+
+static void
+lower_fd_limit (void)
+{
+  struct rlimit limit;
+
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &limit));
+  g_assert_cmpint (limit.rlim_max, >=, LOW_FD_LIMIT);
+  for (int fd = LOW_FD_LIMIT; fd < 1024; fd++)
+    g_assert_false (fd_is_open (fd));
+  limit.rlim_cur = LOW_FD_LIMIT;
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &limit));
+}
+
+static void
+fd_limit_targets_in_subprocess (void)
+{
+  lower_fd_limit ();
+
+  /* No room above 255 for anything. */
+  assert_high_write_pipe (LOW_FD_LIMIT - 1);
+  /* Room above 253 for two fds only, with four sources to place. */
+  assert_high_write_pipe (LOW_FD_LIMIT - 3);
+}
+
+/* {254: 255, 255: 254}, a swap at the very top: its copy must go below. */
+static void
+fd_limit_swap_in_subprocess (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) listing = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *text = NULL;
+  const int a = LOW_FD_LIMIT - 2;
+  const int b = LOW_FD_LIMIT - 1;
+  int to_child[2];
+  int from_child[2];
+
+  lower_fd_limit ();
+  g_assert_no_errno (pipe2 (to_child, O_CLOEXEC));
+  g_assert_no_errno (pipe2 (from_child, O_CLOEXEC));
+
+  /* Parent fd b is what the child reads as its fd a; parent fd a is what
+   * it writes as its fd b. */
+  g_assert_cmpint (dup3 (to_child[0], b, O_CLOEXEC), ==, b);
+  g_assert_cmpint (dup3 (from_child[1], a, O_CLOEXEC), ==, a);
+  g_assert_no_errno (close (to_child[0]));
+  g_assert_no_errno (close (from_child[1]));
+
+  tpx_process_launcher_set_child_fd (launcher, a, TPX_CHILD_FD_INHERIT, b);
+  tpx_process_launcher_set_child_fd (launcher, b, TPX_CHILD_FD_INHERIT, a);
+
+  listing = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (listing->end_status, 0);
+  {
+    g_autofree char *expected = g_strdup_printf ("%s%d blocking\n%d blocking\n",
+                                                 only_std_fds, a, b);
+
+    g_assert_cmpstr (tpx_test_recorder_text (listing, 1), ==, expected);
+  }
+
+  {
+    g_autofree char *a_str = g_strdup_printf ("%d", a);
+    g_autofree char *b_str = g_strdup_printf ("%d", b);
+
+    argv = tpx_test_helper_argv ("cat-fd", a_str, b_str, NULL);
+  }
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
+  g_assert_no_errno (close (a));
+  g_assert_no_errno (close (b));
+  rec = tpx_test_recorder_new (transport);
+
+  g_assert_cmpint (write (to_child[1], "swapped at the top", 18), ==, 18);
+  g_assert_no_errno (close (to_child[1]));
+  tpx_process_transport_close_stdin (transport);
+  tpx_test_recorder_wait (rec, TIMEOUT_MS);
+
+  tpx_test_assert_exited (rec->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 2), ==, "");
+  text = read_to_eof (from_child[0]);
+  g_assert_cmpstr (text, ==, "swapped at the top");
+  g_assert_no_errno (close (from_child[0]));
+}
+
+static void
+test_fd_limit_targets (void)
+{
+  run_in_subprocess (fd_limit_targets_in_subprocess);
+}
+
+static void
+test_fd_limit_swap (void)
+{
+  run_in_subprocess (fd_limit_swap_in_subprocess);
+}
+
+/* Where close_range() is missing (Linux before 5.9) or refused by seccomp
+ * (ENOSYS or EPERM), no parent fd reaches the child either, one above the
+ * soft RLIMIT_NOFILE included (DESIGN §4a). */
+
+/* Installs a seccomp filter under which close_range() fails with @err:
+ * ENOSYS as on a kernel without it, EPERM as some container runtimes
+ * answer. Async-signal-safe. */
+static int
+refuse_close_range (int err)
+{
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((guint32) err & SECCOMP_RET_DATA)),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = { G_N_ELEMENTS (filter), filter };
+
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return -1;
+
+  /* prctl() rather than seccomp(): valgrind knows only the former. */
+  return prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
+}
+
+/* Whether refuse_close_range() works here: tried in a forked child, since
+ * a filter cannot be taken back. */
+static gboolean
+can_refuse_close_range (int *err)
+{
+  int wait_status;
+  pid_t pid;
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      if (refuse_close_range (ENOSYS) < 0)
+        _exit (errno & 0x7f);
+      if (syscall (SYS_close_range, 1000u, 1000u, 0) == 0 || errno != ENOSYS)
+        _exit (0x7f);
+      _exit (0);
+    }
+
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  g_assert_true (WIFEXITED (wait_status));
+  *err = WEXITSTATUS (wait_status);
+
+  return *err == 0;
+}
+
+static void
+no_close_range (int err)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxTestRecorder) rec = NULL;
+  g_autoptr(TpxTestRecorder) rec2 = NULL;
+  g_autofree char *expected = NULL;
+  struct rlimit limit;
+  int fds[2];
+  int inherited[2];
+  int low;
+  int high = 1000;
+
+  g_assert_no_errno (refuse_close_range (err));
+  g_assert_cmpint (syscall (SYS_close_range, 1000u, 1000u, 0), ==, -1);
+  g_assert_cmpint (errno, ==, err);
+
+  /* Without O_CLOEXEC: a pipe's write end on the lowest free fd and on an
+   * fd above the soft limit (set below it afterwards, as a program that
+   * lowered its limit may have). A leaked write end would also keep the
+   * pipe from ever reaching end of file. */
+  g_assert_no_errno (pipe (fds));
+  low = fds[1];
+  g_assert_false (fd_is_open (high));
+  g_assert_cmpint (dup2 (fds[1], high), ==, high);
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &limit));
+  limit.rlim_cur = 256;
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &limit));
+  g_test_message ("leak candidates: %d, %d (soft limit 256), %d", fds[0], low, high);
+
+  rec = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (rec, 1), ==, only_std_fds);
+
+  /* The same with mapped fds to keep among those to close: a pipe of tpx
+   * and an inherited fd, on either side of the parent's. */
+  g_assert_no_errno (pipe2 (inherited, O_CLOEXEC));
+  tpx_process_launcher_set_child_fd (launcher, 4, TPX_CHILD_FD_READ, -1);
+  tpx_process_launcher_set_child_fd (launcher, 200, TPX_CHILD_FD_INHERIT, inherited[1]);
+  rec2 = tpx_test_run_helper (launcher, "fds", TIMEOUT_MS);
+  tpx_test_assert_exited (rec2->end_status, 0);
+  expected = g_strdup_printf ("%s4 blocking\n200 blocking\n", only_std_fds);
+  g_assert_cmpstr (tpx_test_recorder_text (rec2, 1), ==, expected);
+
+  g_assert_no_errno (close (fds[1]));
+  g_assert_no_errno (close (high));
+  g_free (read_to_eof (fds[0]));
+  g_assert_no_errno (close (fds[0]));
+  g_assert_no_errno (close (inherited[0]));
+  g_assert_no_errno (close (inherited[1]));
+}
+
+static void
+no_close_range_enosys_in_subprocess (void)
+{
+  no_close_range (ENOSYS);
+}
+
+static void
+no_close_range_eperm_in_subprocess (void)
+{
+  no_close_range (EPERM);
+}
+
+static void
+test_no_close_range (gconstpointer data)
+{
+  void (*func) (void) = data;
+  int err = 0;
+
+  if (!can_refuse_close_range (&err))
+    {
+      g_autofree char *reason = g_strdup_printf ("cannot install a seccomp filter here (%s)",
+                                                 err == 0x7f ? "close_range() still works"
+                                                             : g_strerror (err));
+
+      g_test_skip (reason);
+      return;
+    }
+
+  run_in_subprocess (func);
+}
+
 static void
 test_signals_reset (void)
 {
@@ -750,6 +1025,52 @@ test_error_inherit_closed_fd (void)
   tpx_process_launcher_set_child_fd (launcher, 2, TPX_CHILD_FD_INHERIT, closed_fd);
   assert_spawn_fails (launcher, tpx_test_helper_path (), NULL,
                       G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, NULL);
+}
+
+/* INHERIT of the lowest free fd, with pipes to make first for the lower
+ * entries: the first pipe would take that number and pass the check, and
+ * the child would get one of tpx's pipe ends as its fd 5. */
+static void
+test_error_inherit_reused_fd (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  int closed_fd;
+
+  warm_up ();
+  closed_fd = find_free_fd_from (0);
+  g_test_message ("lowest free fd: %d", closed_fd);
+
+  tpx_process_launcher_set_child_fd (launcher, 5, TPX_CHILD_FD_INHERIT, closed_fd);
+  assert_spawn_fails (launcher, tpx_test_helper_path (), NULL,
+                      G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "is not open");
+}
+
+/* The same in a fresh process, where the first spawn also makes the main
+ * context (its wakeup fd) and the library's per-context state: none of
+ * them may take the closed fd's number either. */
+static void
+inherit_reused_fd_first_spawn_in_subprocess (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  int closed_fd = find_free_fd_from (0);
+
+  tpx_process_launcher_clear_child_fds (launcher);
+  tpx_process_launcher_set_child_fd (launcher, 1, TPX_CHILD_FD_INHERIT, 1);
+  tpx_process_launcher_set_child_fd (launcher, 2, TPX_CHILD_FD_INHERIT, 2);
+  tpx_process_launcher_set_child_fd (launcher, 3, TPX_CHILD_FD_INHERIT, closed_fd);
+  transport = tpx_process_launcher_spawn (launcher, NULL, tpx_test_helper_path (), NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_null (transport);
+  g_assert_false (fd_is_open (closed_fd));
+  tpx_test_assert_no_children ();
+}
+
+static void
+test_error_inherit_reused_fd_first_spawn (void)
+{
+  run_in_subprocess (inherit_reused_fd_first_spawn_in_subprocess);
 }
 
 static void
@@ -1096,6 +1417,12 @@ main (int    argc,
   g_test_add_func ("/tpx/spawn/map/swap-std-fds", test_swap_std_fds);
   g_test_add_func ("/tpx/spawn/map/swap-extra-fds", test_swap_extra_fds);
   g_test_add_func ("/tpx/spawn/map/rotate-fds", test_rotate_fds);
+  g_test_add_func ("/tpx/spawn/map/fd-limit-targets", test_fd_limit_targets);
+  g_test_add_func ("/tpx/spawn/map/fd-limit-swap", test_fd_limit_swap);
+  g_test_add_data_func ("/tpx/spawn/map/no-close-range/enosys",
+                        no_close_range_enosys_in_subprocess, test_no_close_range);
+  g_test_add_data_func ("/tpx/spawn/map/no-close-range/eperm",
+                        no_close_range_eperm_in_subprocess, test_no_close_range);
   g_test_add_func ("/tpx/spawn/signals/reset", test_signals_reset);
   g_test_add_func ("/tpx/spawn/error/enoexec", test_enoexec);
   g_test_add_func ("/tpx/spawn/error/not-found", test_error_not_found);
@@ -1105,6 +1432,8 @@ main (int    argc,
   g_test_add_func ("/tpx/spawn/error/negative-child-fd", test_error_negative_child_fd);
   g_test_add_func ("/tpx/spawn/error/negative-parent-fd", test_error_negative_parent_fd);
   g_test_add_func ("/tpx/spawn/error/inherit-closed-fd", test_error_inherit_closed_fd);
+  g_test_add_func ("/tpx/spawn/error/inherit-reused-fd", test_error_inherit_reused_fd);
+  g_test_add_func ("/tpx/spawn/error/inherit-reused-fd-first-spawn", test_error_inherit_reused_fd_first_spawn);
   g_test_add_func ("/tpx/spawn/error/env-name", test_error_env_name);
   g_test_add_func ("/tpx/spawn/error/too-many-open-files", test_error_too_many_open_files);
   g_test_add_func ("/tpx/spawn/error/then-success", test_error_then_success);

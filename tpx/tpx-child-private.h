@@ -24,14 +24,15 @@ gboolean tpx_child_send_signal      (GPid            pid,
                                      int             signum);
 
 /* Reaps the child if it has exited, without waiting. FALSE if it has not.
- * *@rusage_valid is FALSE when somebody else reaped it first (waitpid(-1)
- * elsewhere in the program): its status is lost, *@wait_status says exit
- * code 255. */
+ * TRUE once it has, with *@lost TRUE when the kernel no longer has its
+ * status (waitid() fails with ECHILD: it was reaped elsewhere, by a
+ * waitpid(-1) in the program, or discarded because SIGCHLD is ignored or
+ * has SA_NOCLDWAIT); *@wait_status and *@rusage are then meaningless. */
 gboolean tpx_child_try_reap         (GPid            pid,
                                      int             pidfd,
                                      int            *wait_status,
                                      struct rusage  *rusage,
-                                     gboolean       *rusage_valid);
+                                     gboolean       *lost);
 
 /* The live (not zombie) members of process group @pgid, from /proc. */
 guint    tpx_child_count_group      (GPid            pgid);

@@ -97,13 +97,15 @@ tpx_child_try_reap (GPid           pid,
                     int            pidfd,
                     int           *wait_status,
                     struct rusage *rusage,
-                    gboolean      *rusage_valid)
+                    gboolean      *lost)
 {
   siginfo_t info;
   long ret;
 
   memset (&info, 0, sizeof info);
   memset (rusage, 0, sizeof *rusage);
+  *wait_status = 0;
+  *lost = FALSE;
 
   do
     ret = syscall (SYS_waitid, P_PIDFD, pidfd, &info, WEXITED | WNOHANG, rusage);
@@ -117,13 +119,21 @@ tpx_child_try_reap (GPid           pid,
       while (ret < 0 && errno == EINTR);
     }
 
-  if (ret == 0 && info.si_pid == 0)
+  if (ret < 0)
+    {
+      /* ECHILD: the child is gone and its status with it. Somebody else
+       * reaped it (a waitpid(-1) elsewhere in the program), or the kernel
+       * discarded it because SIGCHLD is ignored or has SA_NOCLDWAIT. The
+       * pidfd said the child exited, so this is its end all the same;
+       * never make a status up. */
+      *lost = TRUE;
+      return TRUE;
+    }
+
+  if (info.si_pid == 0)
     return FALSE;   /* not yet */
 
-  *rusage_valid = ret == 0;
-  if (ret < 0)
-    *wait_status = W_EXITCODE (255, 0);
-  else if (info.si_code == CLD_EXITED)
+  if (info.si_code == CLD_EXITED)
     *wait_status = W_EXITCODE (info.si_status, 0);
   else if (info.si_code == CLD_DUMPED)
     *wait_status = info.si_status | WCOREFLAG;

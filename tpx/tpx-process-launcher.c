@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,9 @@
  * and standard error.
  *
  * The child gets exactly the fds of the map: any other fd is closed, except
- * that an unmapped 0, 1 or 2 is opened on `/dev/null`. It starts with the
+ * that an unmapped 0, 1 or 2 is opened on `/dev/null`. Any fd number below
+ * the soft `RLIMIT_NOFILE` can be a child fd, and the map may move fds onto
+ * each other (`{0: 1, 1: 0}`). It starts with the
  * default signal dispositions and an empty signal mask. The pipes tpx
  * creates are blocking on the child's side; an inherited fd keeps its
  * flags, since changing them would change the parent's fd as well.
@@ -166,10 +169,10 @@ build_exec_paths (const char         *executable,
                   const char * const *env)
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new ();
-  g_auto(GStrv) dirs = NULL;
   const char *search;
+  gsize name_len;
 
-  if (*executable == '\0' || strchr (executable, '/') != NULL)
+  if (!tpx_spawn_searches_path (executable))
     {
       g_ptr_array_add (paths, g_strdup (executable));
       g_ptr_array_add (paths, NULL);
@@ -180,11 +183,23 @@ build_exec_paths (const char         *executable,
   if (search == NULL)
     search = "/bin:/usr/bin";
 
-  dirs = g_strsplit (search, ":", -1);
-  for (guint i = 0; dirs[i] != NULL; i++)
+  /* As execvp(): every entry in order, "" included (an empty PATH is one
+   * empty entry), an empty entry being the working directory; an entry
+   * too long to join with the name is skipped, not an error. */
+  name_len = strlen (executable);
+  for (const char *entry = search;;)
     {
-      /* An empty entry is the working directory, as for execvp(). */
-      g_ptr_array_add (paths, g_build_filename (*dirs[i] ? dirs[i] : ".", executable, NULL));
+      const char *end = strchrnul (entry, ':');
+      gsize len = (gsize) (end - entry);
+
+      if (len == 0)
+        g_ptr_array_add (paths, g_strconcat ("./", executable, NULL));
+      else if (len + 1 + name_len < PATH_MAX)
+        g_ptr_array_add (paths, g_strdup_printf ("%.*s/%s", (int) len, entry, executable));
+
+      if (*end == '\0')
+        break;
+      entry = end + 1;
     }
   g_ptr_array_add (paths, NULL);
 
@@ -823,11 +838,21 @@ invalid:
  *   the `PATH` of the child's environment (`/bin:/usr/bin` without one)
  * @argv: (array zero-terminated=1) (element-type filename) (nullable): the
  *   child's arguments, `argv[0]` included (what the child sees as its
- *   name); %NULL for just @executable
+ *   name); %NULL or empty for just @executable
  * @error: return location for a #GError
  *
  * Starts a child process with the launcher's options (Twisted's
  * `reactor.spawnProcess`). No shell is involved.
+ *
+ * An empty @argv is the same as %NULL, `{ executable }`: no child ever
+ * runs with no `argv[0]` (`argc` 0), which programs do not expect.
+ *
+ * A bare name is looked up as `execvp()` does, in the child's working
+ * directory: each `PATH` entry in order, an empty entry (or an empty
+ * `PATH`) meaning the working directory; an entry too long to join with
+ * the name is skipped. A name found nowhere is `G_IO_ERROR_NOT_FOUND`, or
+ * `G_IO_ERROR_PERMISSION_DENIED` if an entry had it but refused to run it,
+ * and the message names the program as you wrote it.
  *
  * The protocol's [vfunc@Tpx.ProcessProtocol.connection_made] is called
  * before this returns. The transport's signals are emitted in the
@@ -897,11 +922,19 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
       return NULL;
     }
 
+  /* First, while no fd of the spawn exists (not even the main context's
+   * wakeup fd or an epoll set): one could take a closed fd's number. */
+  if (!self->use_pty &&
+      !tpx_spawn_check_inherited_fds ((const TpxFdSpec *) (gpointer) self->fds->data,
+                                      self->fds->len, display, error))
+    return NULL;
+
   exec_paths = build_exec_paths (executable, (const char * const *) self->env);
 
   plan.executable = display;
   plan.exec_paths = exec_paths;
-  plan.argv = (char * const *) (argv != NULL ? argv : default_argv);
+  /* Empty is NULL: no child ever runs with argc 0 (CVE-2021-4034). */
+  plan.argv = (char * const *) (argv != NULL && argv[0] != NULL ? argv : default_argv);
   plan.envp = self->env;
   plan.cwd = self->cwd;
   plan.fds = (const TpxFdSpec *) (gpointer) self->fds->data;
@@ -933,7 +966,8 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
  * @executable: (type filename): the program (see
  *   [method@Tpx.ProcessLauncher.spawn])
  * @argv: (array zero-terminated=1) (element-type filename) (nullable): the
- *   child's arguments, `argv[0]` included
+ *   child's arguments, `argv[0]` included; %NULL or empty for just
+ *   @executable
  * @envp: (array zero-terminated=1) (element-type filename) (nullable): the
  *   child's environment; %NULL for an empty one
  * @path: (type filename) (nullable): the child's working directory, or

@@ -46,13 +46,29 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_TYPE_WITH_PRIVATE (TpxProcessProtocol, tpx_process_protocol, G_TYPE_OBJECT)
 
 static void
+tpx_process_protocol_real_data_received (TpxProcessProtocol *self,
+                                         int                 child_fd,
+                                         const guint8       *data,
+                                         gsize               len)
+{
+}
+
+static void
 tpx_process_protocol_real_child_data_received (TpxProcessProtocol *self,
                                                int                 child_fd,
                                                GBytes             *data)
 {
   TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self);
 
-  if (child_fd == 1)
+  /* A binding's subclass: a plain array, no GBytes wrapper per chunk. */
+  if (klass->data_received != tpx_process_protocol_real_data_received)
+    {
+      gsize len;
+      const guint8 *bytes = g_bytes_get_data (data, &len);
+
+      klass->data_received (self, child_fd, bytes, len);
+    }
+  else if (child_fd == 1)
     klass->out_received (self, data);
   else if (child_fd == 2)
     klass->err_received (self, data);
@@ -149,9 +165,9 @@ tpx_process_protocol_get_property (GObject    *object,
  *
  * Bytes arrived from a pipe the parent reads (Twisted's
  * `childDataReceived`). The default calls
- * [vfunc@Tpx.ProcessProtocol.out_received] for fd 1 and
- * [vfunc@Tpx.ProcessProtocol.err_received] for fd 2, and ignores other
- * fds.
+ * [vfunc@Tpx.ProcessProtocol.data_received] if the subclass overrides it;
+ * otherwise [vfunc@Tpx.ProcessProtocol.out_received] for fd 1 and
+ * [vfunc@Tpx.ProcessProtocol.err_received] for fd 2, ignoring other fds.
  *
  * Since: 1.0
  */
@@ -245,6 +261,28 @@ tpx_process_protocol_get_property (GObject    *object,
  * Since: 1.0
  */
 
+/**
+ * TpxProcessProtocolClass::data_received:
+ * @self: the protocol
+ * @child_fd: the child's fd the bytes came from (1 for everything a
+ *   pseudo-terminal carries)
+ * @data: (array length=len) (element-type guint8): the bytes, valid during
+ *   the call
+ * @len: how many
+ *
+ * Bytes arrived from a pipe the parent reads, as a plain array: the data
+ * path made for bindings. Python (`do_data_received`) gets `bytes`, gjs
+ * (`vfunc_data_received`) a `Uint8Array`, so that no `GLib.Bytes` wrapper
+ * per chunk waits for a garbage collection (gjs keeps every one of them
+ * alive until its next collection, and may refuse a callback while it
+ * collects). The default [vfunc@Tpx.ProcessProtocol.child_data_received]
+ * calls it, instead of [vfunc@Tpx.ProcessProtocol.out_received] and
+ * [vfunc@Tpx.ProcessProtocol.err_received], when a subclass overrides it;
+ * C code keeps the zero-copy `GBytes` of those.
+ *
+ * Since: 1.2
+ */
+
 static void
 tpx_process_protocol_class_init (TpxProcessProtocolClass *klass)
 {
@@ -263,6 +301,7 @@ tpx_process_protocol_class_init (TpxProcessProtocolClass *klass)
   klass->err_connection_lost = tpx_process_protocol_real_lost;
   klass->process_exited = tpx_process_protocol_real_status;
   klass->process_ended = tpx_process_protocol_real_status;
+  klass->data_received = tpx_process_protocol_real_data_received;
 
   /**
    * TpxProcessProtocol:transport:
@@ -305,6 +344,7 @@ tpx_process_protocol_wants_data (TpxProcessProtocol *self)
   TpxProcessProtocolClass *klass = TPX_PROCESS_PROTOCOL_GET_CLASS (self);
 
   return klass->child_data_received != tpx_process_protocol_real_child_data_received ||
+         klass->data_received != tpx_process_protocol_real_data_received ||
          klass->out_received != tpx_process_protocol_real_data ||
          klass->err_received != tpx_process_protocol_real_data;
 }

@@ -40,6 +40,12 @@ G_DECLARE_DERIVABLE_TYPE (TpxProcessProtocol, tpx_process_protocol, TPX, PROCESS
  *   (`processExited`)
  * @process_ended: the child was reaped and every pipe is closed; always the
  *   last call (`processEnded`)
+ * @data_received: bytes arrived from a child fd, as a plain array: the
+ *   variant of @child_data_received made for bindings (Python, gjs), which
+ *   then get a `bytes` or `Uint8Array` instead of a `GLib.Bytes` per
+ *   chunk. The default @child_data_received calls it instead of
+ *   @out_received and @err_received when a subclass overrides it.
+ *   Since: 1.2
  *
  * The virtual methods of [class@Tpx.ProcessProtocol]. The transport calls
  * each one after the user handlers of the matching
@@ -69,9 +75,13 @@ struct _TpxProcessProtocolClass
                                  TpxProcessStatus    *status);
   void (*process_ended)         (TpxProcessProtocol  *self,
                                  TpxProcessStatus    *status);
+  void (*data_received)         (TpxProcessProtocol  *self,
+                                 int                  child_fd,
+                                 const guint8        *data,
+                                 gsize                len);
 
   /*< private >*/
-  gpointer _reserved[8];
+  gpointer _reserved[7];
 };
 
 TPX_AVAILABLE_IN_1_0

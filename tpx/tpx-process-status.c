@@ -22,6 +22,13 @@
  * `ProcessTerminated`, which [method@Tpx.ProcessStatus.check] turns into a
  * `TPX_PROCESS_ERROR_TERMINATED` error.
  *
+ * A status can also be *lost*: when the kernel no longer had it to give
+ * (the program ignores `SIGCHLD` or sets `SA_NOCLDWAIT`, or some other
+ * code reaped the child with `waitpid (-1, …)`), the child's end is still
+ * reported, once, with a status whose [method@Tpx.ProcessStatus.get_lost]
+ * is %TRUE: exit code -1, signal 0, not a success. tpx never makes up an
+ * exit code.
+ *
  * Since: 1.0
  */
 
@@ -29,10 +36,11 @@ struct _TpxProcessStatus
 {
   GObject parent_instance;
 
-  int     raw_status;
-  gint64  user_time_us;
-  gint64  system_time_us;
-  gint64  max_rss_kb;
+  int      raw_status;   /* -1 when lost */
+  gboolean lost;
+  gint64   user_time_us;
+  gint64   system_time_us;
+  gint64   max_rss_kb;
 };
 
 enum {
@@ -40,6 +48,7 @@ enum {
   PROP_EXIT_CODE,
   PROP_SIGNAL,
   PROP_RAW_STATUS,
+  PROP_LOST,
   N_PROPS
 };
 
@@ -87,6 +96,10 @@ tpx_process_status_get_property (GObject    *object,
       g_value_set_int (value, self->raw_status);
       break;
 
+    case PROP_LOST:
+      g_value_set_boolean (value, self->lost);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -128,7 +141,8 @@ tpx_process_status_class_init (TpxProcessStatusClass *klass)
   /**
    * TpxProcessStatus:raw-status:
    *
-   * The wait status, as `waitpid()` reports it.
+   * The wait status, as `waitpid()` reports it, or -1 when the status
+   * was lost.
    *
    * Since: 1.0
    */
@@ -136,6 +150,19 @@ tpx_process_status_class_init (TpxProcessStatusClass *klass)
     g_param_spec_int ("raw-status", NULL, NULL,
                       G_MININT, G_MAXINT, 0,
                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TpxProcessStatus:lost:
+   *
+   * Whether the child's status was lost: the child has ended, but how is
+   * unknown. See [method@Tpx.ProcessStatus.get_lost].
+   *
+   * Since: 1.2
+   */
+  properties[PROP_LOST] =
+    g_param_spec_boolean ("lost", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -162,13 +189,27 @@ tpx_process_status_new (int                  wait_status,
   return self;
 }
 
+TpxProcessStatus *
+tpx_process_status_new_lost (void)
+{
+  TpxProcessStatus *self = g_object_new (TPX_TYPE_PROCESS_STATUS, NULL);
+
+  /* -1 is no wait status: WIFEXITED(), WIFSIGNALED(), WIFSTOPPED() and
+   * WIFCONTINUED() are all false of it. */
+  self->raw_status = -1;
+  self->lost = TRUE;
+
+  return self;
+}
+
 /**
  * tpx_process_status_get_exit_code:
  * @self: a process status
  *
  * Gets the code the child passed to `exit()`.
  *
- * Returns: the exit code, or -1 when the child was killed by a signal
+ * Returns: the exit code, or -1 when the child was killed by a signal or
+ *   its status was lost
  *
  * Since: 1.0
  */
@@ -176,6 +217,9 @@ int
 tpx_process_status_get_exit_code (TpxProcessStatus *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), -1);
+
+  if (self->lost)
+    return -1;
 
   return WIFEXITED (self->raw_status) ? WEXITSTATUS (self->raw_status) : -1;
 }
@@ -186,7 +230,8 @@ tpx_process_status_get_exit_code (TpxProcessStatus *self)
  *
  * Gets the signal that killed the child.
  *
- * Returns: the signal number, or 0 when the child exited
+ * Returns: the signal number, or 0 when the child exited or its status
+ *   was lost
  *
  * Since: 1.0
  */
@@ -194,6 +239,9 @@ int
 tpx_process_status_get_signal (TpxProcessStatus *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), 0);
+
+  if (self->lost)
+    return 0;
 
   return WIFSIGNALED (self->raw_status) ? WTERMSIG (self->raw_status) : 0;
 }
@@ -204,7 +252,11 @@ tpx_process_status_get_signal (TpxProcessStatus *self)
  *
  * Gets the wait status, to decode with `WIFEXITED()` and friends.
  *
- * Returns: the wait status
+ * When the status was lost (see [method@Tpx.ProcessStatus.get_lost]) this
+ * is -1, which none of `WIFEXITED()`, `WIFSIGNALED()`, `WIFSTOPPED()` and
+ * `WIFCONTINUED()` accepts.
+ *
+ * Returns: the wait status, or -1 when it was lost
  *
  * Since: 1.0
  */
@@ -231,14 +283,15 @@ tpx_process_status_get_core_dumped (TpxProcessStatus *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), FALSE);
 
-  return WIFSIGNALED (self->raw_status) && WCOREDUMP (self->raw_status);
+  return !self->lost && WIFSIGNALED (self->raw_status) && WCOREDUMP (self->raw_status);
 }
 
 /**
  * tpx_process_status_is_success:
  * @self: a process status
  *
- * Whether the child exited with code 0 (Twisted's `ProcessDone`).
+ * Whether the child exited with code 0 (Twisted's `ProcessDone`). A lost
+ * status is not a success.
  *
  * Returns: %TRUE on a clean exit
  *
@@ -249,7 +302,7 @@ tpx_process_status_is_success (TpxProcessStatus *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), FALSE);
 
-  return WIFEXITED (self->raw_status) && WEXITSTATUS (self->raw_status) == 0;
+  return !self->lost && WIFEXITED (self->raw_status) && WEXITSTATUS (self->raw_status) == 0;
 }
 
 /**
@@ -259,7 +312,8 @@ tpx_process_status_is_success (TpxProcessStatus *self)
  *
  * Turns a failed end into an error, like Twisted's `ProcessTerminated`:
  * `TPX_PROCESS_ERROR_TERMINATED` with a message such as "exited with
- * code 3" or "killed by signal 9 (Killed)".
+ * code 3" or "killed by signal 9 (Killed)". A lost status fails too, with
+ * a message that says the status is unknown.
  *
  * Returns: %TRUE if the child exited with code 0
  *
@@ -275,7 +329,10 @@ tpx_process_status_check (TpxProcessStatus  *self,
   if (tpx_process_status_is_success (self))
     return TRUE;
 
-  if (WIFSIGNALED (self->raw_status))
+  if (self->lost)
+    g_set_error_literal (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_TERMINATED,
+                         _("Child process ended with an unknown status: it was reaped elsewhere or SIGCHLD is ignored"));
+  else if (WIFSIGNALED (self->raw_status))
     {
       int sig = WTERMSIG (self->raw_status);
 
@@ -293,6 +350,35 @@ tpx_process_status_check (TpxProcessStatus  *self,
                  self->raw_status);
 
   return FALSE;
+}
+
+/**
+ * tpx_process_status_get_lost:
+ * @self: a process status
+ *
+ * Whether the child's status was lost: the child has ended, but the kernel
+ * no longer had its status to give. That happens when the program ignores
+ * `SIGCHLD` (`SIG_IGN`) or sets `SA_NOCLDWAIT`, which make the kernel
+ * discard the statuses of all its children, or when other code of the
+ * program reaped the child first (`waitpid (-1, …)`).
+ *
+ * The end is reported all the same, once:
+ * [signal@Tpx.ProcessTransport::process-exited] and
+ * [signal@Tpx.ProcessTransport::process-ended] each come exactly once. A
+ * lost status has exit code -1, signal 0 and raw status -1; it is not a
+ * success, [method@Tpx.ProcessStatus.check] fails with
+ * `TPX_PROCESS_ERROR_TERMINATED`, and the resource usage is 0.
+ *
+ * Returns: %TRUE if the status was lost
+ *
+ * Since: 1.2
+ */
+gboolean
+tpx_process_status_get_lost (TpxProcessStatus *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_STATUS (self), FALSE);
+
+  return self->lost;
 }
 
 /**

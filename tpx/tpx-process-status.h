@@ -25,8 +25,9 @@ G_BEGIN_DECLS
  * @TPX_PROCESS_ERROR_FAILED: a generic failure
  * @TPX_PROCESS_ERROR_EXITED_ALREADY: the child has already been reaped
  *   (Twisted's `ProcessExitedAlready`)
- * @TPX_PROCESS_ERROR_TERMINATED: the child exited with a non-zero code or
- *   was killed by a signal (Twisted's `ProcessTerminated`)
+ * @TPX_PROCESS_ERROR_TERMINATED: the child exited with a non-zero code,
+ *   was killed by a signal, or ended with a lost status (Twisted's
+ *   `ProcessTerminated`)
  * @TPX_PROCESS_ERROR_UNEXPECTED_STDERR: the child wrote to its standard
  *   error where no output was expected there
  *
@@ -68,5 +69,7 @@ TPX_AVAILABLE_IN_1_0
 gint64   tpx_process_status_get_system_time_us (TpxProcessStatus  *self);
 TPX_AVAILABLE_IN_1_0
 gint64   tpx_process_status_get_max_rss_kb     (TpxProcessStatus  *self);
+TPX_AVAILABLE_IN_1_2
+gboolean tpx_process_status_get_lost           (TpxProcessStatus  *self);
 
 G_END_DECLS

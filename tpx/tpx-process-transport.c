@@ -569,15 +569,15 @@ static void
 handle_reap (TpxProcessTransport *self)
 {
   struct rusage rusage;
-  gboolean rusage_valid;
+  gboolean lost;
   int wait_status;
 
   if (self->state != STATE_RUNNING || self->pidfd < 0)
     return;
 
-  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &rusage_valid))
+  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &lost))
     {
-      reaped (self, tpx_process_status_new (wait_status, rusage_valid ? &rusage : NULL));
+      reaped (self, lost ? tpx_process_status_new_lost () : tpx_process_status_new (wait_status, &rusage));
       return;
     }
 

@@ -19,8 +19,11 @@ typedef struct
 /* Everything a spawn needs, fully resolved by the launcher. */
 typedef struct
 {
-  const char       *executable;   /* for messages: valid UTF-8 */
-  char * const     *exec_paths;   /* candidates for execve(), in order */
+  const char       *executable;   /* as the caller wrote it, but valid
+                                   * UTF-8: for messages */
+  char * const     *exec_paths;   /* candidates for execve(), in order: the
+                                   * executable itself, or one per PATH
+                                   * entry (tpx_spawn_searches_path()) */
   char * const     *argv;
   char * const     *envp;
   const char       *cwd;          /* nullable */
@@ -63,6 +66,19 @@ typedef struct
   guint         n_pipes;
   gboolean      is_pty;
 } TpxSpawnResult;
+
+/* Checks that every INHERIT fd of @fds is open, with
+ * G_IO_ERROR_INVALID_ARGUMENT if one is not. Call it before anything opens
+ * an fd for the spawn (a pipe, an epoll set, a main context's wakeup fd):
+ * a closed fd number would be taken by the first of those, and the child
+ * would silently get it instead. tpx_spawn() calls it first too. */
+gboolean tpx_spawn_check_inherited_fds (const TpxFdSpec *fds,
+                                        guint            n_fds,
+                                        const char      *executable,
+                                        GError         **error);
+
+/* Whether @executable is a bare name, looked up in PATH (no '/', not ""). */
+gboolean tpx_spawn_searches_path  (const char         *executable);
 
 gboolean tpx_spawn                (const TpxSpawnPlan *plan,
                                    TpxSpawnResult     *result,

@@ -15,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -62,6 +61,10 @@ typedef enum {
   STEP_EXEC,
 } Step;
 
+/* ChildReport.path when no one candidate is to blame: a search of PATH
+ * that found nothing it could run. */
+#define PATH_SEARCH_FAILED G_MAXUINT
+
 typedef struct
 {
   Step                step;
@@ -75,11 +78,13 @@ typedef struct
 
   /* The child's fd map, sorted by target, resolved to parent fds. */
   const int          *src;
-  const int          *dst;
+  const int          *dst;          /* strictly increasing */
   int                *tmp;          /* scratch for the child */
   guint               n;
-  int                 floor_fd;     /* above every target */
+  int                 floor_fd;     /* above every target: where copies go
+                                     * when there is room */
   guint               devnull_mask; /* unmapped fds among 0, 1, 2 */
+  gboolean            search_path;  /* exec_paths come from PATH */
   gboolean            drop_groups;  /* uid or gid set: keep only the new gid */
   gboolean            ids_change;   /* ... and they differ from the parent's */
   gid_t               group;
@@ -96,29 +101,225 @@ typedef struct
 
 /* Child side: async-signal-safe only, from here ... */
 
-static void
-close_fds_between (const ChildArgs *args,
-                   int              lo,
-                   int              hi)
+/* Whether @fd is a target of the map (a binary search of dst). */
+static gboolean
+is_target (const ChildArgs *args,
+           int              fd)
 {
-  /* Closes [lo, hi), but not the /dev/null copies on 0..2. */
-  for (; lo < hi && lo < 3; lo++)
-    if (!(args->devnull_mask & (1u << lo)))
-      close (lo);
+  guint lo = 0;
+  guint hi = args->n;
 
-  if (lo >= hi)
-    return;
-
-  if (syscall (SYS_close_range, (unsigned int) lo, (unsigned int) hi - 1, 0) < 0)
+  while (lo < hi)
     {
-      struct rlimit limit;
-      unsigned int fd_limit = 65536;
+      guint mid = lo + (hi - lo) / 2;
 
-      if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-        fd_limit = (unsigned int) limit.rlim_cur;
-      for (unsigned int fd = lo; fd < (unsigned int) hi && fd < fd_limit; fd++)
-        close (fd);
+      if (args->dst[mid] == fd)
+        return TRUE;
+      if (args->dst[mid] < fd)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
+
+  return FALSE;
+}
+
+/* Whether the child's set-up writes over @fd: a target of the map, or an
+ * unmapped 0, 1 or 2 that becomes /dev/null. */
+static gboolean
+is_overwritten (const ChildArgs *args,
+                int              fd)
+{
+  if (fd >= 0 && fd < 3 && (args->devnull_mask & (1u << fd)))
+    return TRUE;
+
+  return is_target (args, fd);
+}
+
+/* A close-on-exec copy of @fd on a number the set-up never writes over:
+ * above every target where there is room, else (a target close to
+ * RLIMIT_NOFILE) the lowest free number that is no target. -1 with errno
+ * set when there is none. */
+static int
+dup_out_of_the_way (const ChildArgs *args,
+                    int              fd)
+{
+  int copy = fcntl (fd, F_DUPFD_CLOEXEC, args->floor_fd);
+  int from = 0;
+
+  /* EINVAL: floor_fd is at the limit; EMFILE: nothing free above it. */
+  if (copy >= 0 || (errno != EINVAL && errno != EMFILE))
+    return copy;
+
+  for (;;)
+    {
+      if (from >= args->floor_fd)
+        {
+          errno = EMFILE;
+          return -1;
+        }
+
+      copy = fcntl (fd, F_DUPFD_CLOEXEC, from);
+      if (copy < 0 || !is_overwritten (args, copy))
+        return copy;
+
+      /* A free target: it will be written over; look above it. */
+      close (copy);
+      from = copy + 1;
+    }
+}
+
+/* The lowest fd at or above @fd that the child keeps (a target, a
+ * /dev/null on 0, 1 or 2, the report fd), or G_MAXINT. *@i is a cursor in
+ * dst for calls with increasing @fd. */
+static int
+next_kept_fd (const ChildArgs *args,
+              int              fd,
+              guint           *i)
+{
+  int next = G_MAXINT;
+
+  for (int std = fd; std < 3; std++)
+    if (args->devnull_mask & (1u << std))
+      {
+        next = std;
+        break;
+      }
+
+  while (*i < args->n && args->dst[*i] < fd)
+    (*i)++;
+  if (*i < args->n)
+    next = MIN (next, args->dst[*i]);
+
+  if (args->report_fd >= fd)
+    next = MIN (next, args->report_fd);
+
+  return next;
+}
+
+static gboolean
+is_kept (const ChildArgs *args,
+         int              fd)
+{
+  return fd == args->report_fd || is_overwritten (args, fd);
+}
+
+/* Closes every fd the child does not keep: one close_range() for each gap
+ * between the kept ones. FALSE if close_range() failed: it is missing
+ * before Linux 5.9, and seccomp filters (containers, sandboxes) may refuse
+ * it with ENOSYS or EPERM. */
+static gboolean
+close_unkept_fds_by_range (const ChildArgs *args)
+{
+  guint i = 0;
+  int lo = 0;
+
+  for (;;)
+    {
+      int kept = next_kept_fd (args, lo, &i);
+
+      if (lo < kept &&
+          syscall (SYS_close_range, (unsigned int) lo,
+                   kept == G_MAXINT ? ~0U : (unsigned int) kept - 1, 0) < 0)
+        return FALSE;
+      if (kept == G_MAXINT)
+        return TRUE;
+      lo = kept + 1;
+    }
+}
+
+/* What getdents64() fills the buffer with. */
+struct linux_dirent64
+{
+  guint64        d_ino;
+  gint64         d_off;
+  unsigned short d_reclen;
+  unsigned char  d_type;
+  char           d_name[];
+};
+
+/* Closes every fd the child does not keep, as listed in /proc/self/fd:
+ * where close_range() cannot do it. The open fds are all there, above the
+ * soft RLIMIT_NOFILE too, so the cost is one close() per open fd, never
+ * one per possible fd. The listing is read with getdents64() into a buffer
+ * on the stack, and read again from its start after anything was closed,
+ * as glibc's closefrom() fallback does. FALSE with errno set if
+ * /proc/self/fd cannot be read. */
+static gboolean
+close_unkept_fds_listed (const ChildArgs *args)
+{
+  guint64 buffer[128];  /* 1 KiB, aligned for the records */
+  int dir;
+
+  dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0 && errno == EMFILE)
+    {
+      /* Not one free fd: make room by closing the first one not kept.
+       * With a full table every number below the limit is open. */
+      int last = MAX (args->floor_fd, args->report_fd) + 1;
+
+      for (int fd = 0; fd <= last; fd++)
+        if (!is_kept (args, fd) && close (fd) == 0)
+          break;
+      dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  if (dir < 0)
+    return FALSE;
+
+  for (;;)
+    {
+      const char *records = (const char *) buffer;
+      gboolean closed = FALSE;
+      long n;
+
+      n = syscall (SYS_getdents64, dir, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          close (dir);
+          errno = saved_errno;
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+
+      for (long offset = 0; offset < n;)
+        {
+          const struct linux_dirent64 *entry = (const void *) (records + offset);
+          int fd = 0;
+
+          offset += entry->d_reclen;
+
+          /* "." and "..", and anything else that is not a number. */
+          if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+          for (const char *c = entry->d_name; *c >= '0' && *c <= '9'; c++)
+            fd = fd * 10 + (*c - '0');
+
+          if (fd == dir || is_kept (args, fd))
+            continue;
+
+          /* EBADF: not ours to close (valgrind keeps its own fds). Any
+           * other error still released the fd. */
+          if (close (fd) == 0 || errno != EBADF)
+            closed = TRUE;
+        }
+
+      if (closed && lseek (dir, 0, SEEK_SET) < 0)
+        {
+          int saved_errno = errno;
+
+          close (dir);
+          errno = saved_errno;
+          return FALSE;
+        }
+    }
+
+  close (dir);
+  return TRUE;
 }
 
 static G_GNUC_NORETURN void
@@ -154,17 +355,14 @@ child_main (void *data)
   struct sigaction sa;
   sigset_t empty;
   gboolean saw_eacces = FALSE;
-  int exec_errno = ENOENT;
-  guint exec_path = 0;
-  int lo;
   int groups_errno = 0;
 
   args->started = TRUE;
 
   /* Keep the report fd out of the way of the fd map. */
-  if (args->report_fd >= 0)
+  if (args->report_fd >= 0 && is_overwritten (args, args->report_fd))
     {
-      int report_fd = fcntl (args->report_fd, F_DUPFD_CLOEXEC, args->floor_fd);
+      int report_fd = dup_out_of_the_way (args, args->report_fd);
 
       if (report_fd < 0)
         child_fail (args, STEP_FDS);
@@ -223,56 +421,49 @@ child_main (void *data)
   if (plan->cwd != NULL && chdir (plan->cwd) < 0)
     child_fail (args, STEP_CHDIR);
 
-  /* Move every source above every target first, then onto its target:
-   * this gets any map right, swaps and cycles included. A source already
-   * above every target (the pipes tpx made) is in the way of none. */
+  /* A source that is also a target of another entry would be written
+   * over before its turn: copy it out of the way first. That gets any map
+   * right, swaps and cycles included; every other source (the pipes tpx
+   * made, most inherited fds) goes straight onto its target, since a
+   * dup2() only ever writes on a target. */
   for (guint i = 0; i < args->n; i++)
     {
-      if (args->src[i] >= args->floor_fd)
+      if (args->src[i] == args->dst[i] || !is_target (args, args->src[i]))
         args->tmp[i] = args->src[i];
-      else if ((args->tmp[i] = fcntl (args->src[i], F_DUPFD_CLOEXEC, args->floor_fd)) < 0)
+      else if ((args->tmp[i] = dup_out_of_the_way (args, args->src[i])) < 0)
         child_fail (args, STEP_FDS);
     }
 
+  for (guint i = 0; i < args->n; i++)
+    {
+      /* Already in place: only the close-on-exec flag must go. */
+      if (args->tmp[i] == args->dst[i])
+        {
+          if (fcntl (args->dst[i], F_SETFD, 0) < 0)
+            child_fail (args, STEP_FDS);
+        }
+      else if (dup2 (args->tmp[i], args->dst[i]) < 0)
+        child_fail (args, STEP_FDS);
+    }
+
+  /* Every target is taken now, so /dev/null lands on a free 0, 1 or 2 if
+   * there is one, else anywhere and is closed with the rest below. */
   if (args->devnull_mask != 0)
     {
-      int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      int devnull = open ("/dev/null", O_RDWR);
 
       if (devnull < 0)
         child_fail (args, STEP_DEVNULL);
-      if (devnull < args->floor_fd)
-        {
-          int high = fcntl (devnull, F_DUPFD_CLOEXEC, args->floor_fd);
-
-          if (high < 0)
-            child_fail (args, STEP_DEVNULL);
-          close (devnull);
-          devnull = high;
-        }
       for (int fd = 0; fd < 3; fd++)
-        if ((args->devnull_mask & (1u << fd)) && dup2 (devnull, fd) < 0)
+        if ((args->devnull_mask & (1u << fd)) && fd != devnull && dup2 (devnull, fd) < 0)
           child_fail (args, STEP_DEVNULL);
     }
 
-  for (guint i = 0; i < args->n; i++)
-    if (dup2 (args->tmp[i], args->dst[i]) < 0)
-      child_fail (args, STEP_FDS);
-
-  /* Close everything that is not a target, the temporary copies too. */
-  lo = 0;
-  for (guint i = 0; i < args->n; i++)
-    {
-      close_fds_between (args, lo, args->dst[i]);
-      lo = args->dst[i] + 1;
-    }
-  close_fds_between (args, lo, args->floor_fd);
-  if (args->report_fd >= 0)
-    {
-      close_fds_between (args, args->floor_fd, args->report_fd);
-      close_fds_between (args, args->report_fd + 1, G_MAXINT);
-    }
-  else
-    close_fds_between (args, args->floor_fd, G_MAXINT);
+  /* Close everything else, the copies and the parent's fds included. No
+   * parent fd may reach the child: without close_range() nor a readable
+   * /proc/self/fd, the spawn fails rather than leak. */
+  if (!close_unkept_fds_by_range (args) && !close_unkept_fds_listed (args))
+    child_fail (args, STEP_FDS);
 
   if (plan->use_pty && ioctl (0, TIOCSCTTY, 0) < 0)
     child_fail (args, STEP_CTTY);
@@ -280,7 +471,15 @@ child_main (void *data)
   sigemptyset (&empty);
   sigprocmask (SIG_SETMASK, &empty, NULL);
 
-  /* Like execvp(), without the /bin/sh fallback on ENOEXEC. */
+  if (!args->search_path)
+    {
+      execve (plan->exec_paths[0], plan->argv, plan->envp);
+      child_fail_path (args, STEP_EXEC, 0);
+    }
+
+  /* The search of execvp(), without its /bin/sh fallback on ENOEXEC: these
+   * errors mean "not here", EACCES "not for us", anything else that the
+   * program was found but cannot run. */
   for (guint i = 0; plan->exec_paths[i] != NULL; i++)
     {
       execve (plan->exec_paths[i], plan->argv, plan->envp);
@@ -288,8 +487,6 @@ child_main (void *data)
       switch (errno)
         {
         case EACCES:
-          if (!saw_eacces)
-            exec_path = i;
           saw_eacces = TRUE;
           break;
 
@@ -298,11 +495,6 @@ child_main (void *data)
         case ESTALE:
         case ENODEV:
         case ETIMEDOUT:
-          if (!saw_eacces)
-            {
-              exec_errno = errno;
-              exec_path = i;
-            }
           break;
 
         default:
@@ -310,8 +502,10 @@ child_main (void *data)
         }
     }
 
-  errno = saw_eacces ? EACCES : exec_errno;
-  child_fail_path (args, STEP_EXEC, exec_path);
+  /* Found nowhere: not found, whatever the last entry said (a plain file
+   * there gives ENOTDIR), or refused if an entry refused it. */
+  errno = saw_eacces ? EACCES : ENOENT;
+  child_fail_path (args, STEP_EXEC, PATH_SEARCH_FAILED);
 }
 
 /* ... to here. */
@@ -399,16 +593,23 @@ set_child_error (GError            **error,
     case STEP_EXEC:
     case STEP_NONE:
     default:
-      {
-        const char *path = plan->exec_paths[report->path];
-        g_autofree char *display = g_utf8_make_valid (path, -1);
-        struct stat st;
+      if (report->path == PATH_SEARCH_FAILED)
+        {
+          /* Name the program as the caller wrote it, not the last place
+           * it was looked for. */
+          step = g_strdup_printf (_("execute %s"), plan->executable);
+        }
+      else
+        {
+          const char *path = plan->exec_paths[report->path];
+          g_autofree char *display = g_utf8_make_valid (path, -1);
+          struct stat st;
 
-        /* execve() says EACCES for a directory; say what it is. */
-        if (err == EACCES && stat (path, &st) == 0 && S_ISDIR (st.st_mode))
-          err = EISDIR;
-        step = g_strdup_printf (_("execute %s"), display);
-      }
+          /* execve() says EACCES for a directory; say what it is. */
+          if (err == EACCES && stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+            err = EISDIR;
+          step = g_strdup_printf (_("execute %s"), display);
+        }
       break;
     }
 
@@ -472,6 +673,35 @@ open_pty (const TpxSpawnPlan *plan,
   *master_out = master;
   *slave_out = slave;
   return TRUE;
+}
+
+gboolean
+tpx_spawn_check_inherited_fds (const TpxFdSpec *fds,
+                               guint            n_fds,
+                               const char      *executable,
+                               GError         **error)
+{
+  for (guint i = 0; i < n_fds; i++)
+    {
+      if (fds[i].kind != TPX_CHILD_FD_INHERIT)
+        continue;
+
+      if (fds[i].parent_fd < 0 || fcntl (fds[i].parent_fd, F_GETFD) < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Failed to spawn “%s”: fd %d of the parent, to be the child’s fd %d, is not open"),
+                       executable, fds[i].parent_fd, fds[i].child_fd);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+gboolean
+tpx_spawn_searches_path (const char *executable)
+{
+  return *executable != '\0' && strchr (executable, '/') == NULL;
 }
 
 void
@@ -560,6 +790,11 @@ tpx_spawn (const TpxSpawnPlan *plan,
   memset (result, 0, sizeof *result);
   result->pidfd = -1;
 
+  /* Before any fd of ours exists: none of them may pass for a closed one. */
+  if (!plan->use_pty &&
+      !tpx_spawn_check_inherited_fds (plan->fds, plan->n_fds, plan->executable, error))
+    return FALSE;
+
   n_map = plan->use_pty ? 3 : plan->n_fds;
   src = g_new (int, n_map);
   dst = g_new (int, n_map);
@@ -607,13 +842,6 @@ tpx_spawn (const TpxSpawnPlan *plan,
 
           if (spec->kind == TPX_CHILD_FD_INHERIT)
             {
-              if (fcntl (spec->parent_fd, F_GETFD) < 0)
-                {
-                  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               _("Failed to spawn “%s”: fd %d of the parent, to be the child’s fd %d, is not open"),
-                               plan->executable, spec->parent_fd, spec->child_fd);
-                  goto failed;
-                }
               src[i] = spec->parent_fd;
               continue;
             }
@@ -663,6 +891,7 @@ tpx_spawn (const TpxSpawnPlan *plan,
       if (!mapped)
         args.devnull_mask |= 1u << fd;
     }
+  args.search_path = tpx_spawn_searches_path (plan->executable);
   args.drop_groups = plan->set_uid || plan->set_gid;
   args.ids_change = (plan->set_uid && plan->uid != getuid ()) ||
                     (plan->set_gid && plan->gid != getgid ());

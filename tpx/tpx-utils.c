@@ -193,7 +193,7 @@ process_ended_cb (TpxProcessTransport *transport,
   g_autoptr(GTask) task = g_object_ref (user_data);
   HelperRun *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  gboolean killed;
+  gboolean no_exit_code;
 
   run_detach (run);
 
@@ -204,7 +204,10 @@ process_ended_cb (TpxProcessTransport *transport,
       return;
     }
 
-  killed = tpx_process_status_get_signal (status) != 0;
+  /* Killed by a signal, or a lost status: there is no exit code to give,
+   * and -1 must not pass for one. */
+  no_exit_code = tpx_process_status_get_signal (status) != 0 ||
+                 tpx_process_status_get_lost (status);
 
   switch (run->kind)
     {
@@ -216,7 +219,7 @@ process_ended_cb (TpxProcessTransport *transport,
       break;
 
     case HELPER_VALUE:
-      if (killed && !tpx_process_status_check (status, &error))
+      if (no_exit_code && !tpx_process_status_check (status, &error))
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_int (task, tpx_process_status_get_exit_code (status));
@@ -226,7 +229,7 @@ process_ended_cb (TpxProcessTransport *transport,
       run->out_bytes = steal_as_bytes (&run->out);
       run->err_bytes = steal_as_bytes (&run->err);
       run->exit_code = tpx_process_status_get_exit_code (status);
-      if (killed && !tpx_process_status_check (status, &error))
+      if (no_exit_code && !tpx_process_status_check (status, &error))
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_boolean (task, TRUE);
@@ -464,8 +467,9 @@ tpx_get_process_output_finish (GAsyncResult  *result,
  *
  * The child's standard input is closed at once; what it writes to its
  * standard output and error is read and dropped. A child killed by a signal
- * fails the operation with %TPX_PROCESS_ERROR_TERMINATED. @launcher is not
- * modified.
+ * fails the operation with %TPX_PROCESS_ERROR_TERMINATED, and so does one
+ * whose status was lost (see [method@Tpx.ProcessStatus.get_lost]).
+ * @launcher is not modified.
  *
  * Cancelling @cancellable while the child runs kills it with `SIGKILL`,
  * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
@@ -540,7 +544,9 @@ tpx_get_process_value_finish (GAsyncResult  *result,
  *
  * @stdin_bytes, if any, is written to the child's standard input, which is
  * then closed; without it, standard input is closed at once. A child killed
- * by a signal fails the operation with %TPX_PROCESS_ERROR_TERMINATED, and
+ * by a signal, or whose status was lost (see
+ * [method@Tpx.ProcessStatus.get_lost]), fails the operation with
+ * %TPX_PROCESS_ERROR_TERMINATED, and
  * [func@Tpx.get_process_output_and_value_finish] still gives what it wrote.
  * @launcher is not modified.
  *
@@ -586,8 +592,8 @@ tpx_get_process_output_and_value_async (const char           *executable,
  *
  * Gets the result of [func@Tpx.get_process_output_and_value_async].
  *
- * When the child was killed by a signal, this returns %FALSE with
- * %TPX_PROCESS_ERROR_TERMINATED, and @out and @err still hold what the child
+ * When the child was killed by a signal or its status was lost, this
+ * returns %FALSE with %TPX_PROCESS_ERROR_TERMINATED, and @out and @err still hold what the child
  * wrote before it died (@exit_code is -1). On any other failure (spawn
  * failure, cancellation) @out and @err are set to %NULL and @exit_code to -1.
  *

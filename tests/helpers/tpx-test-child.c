@@ -6,7 +6,8 @@
  *   tpx-test-child MODE [ARGS...]
  *
  * Each mode does one small, observable thing (see the table at the end of
- * this file). Output goes straight to the fds with write(2), never through
+ * this file). Without a mode it prints its usage, argc and argv[0] on
+ * stderr, and fails. Output goes straight to the fds with write(2), never through
  * a stdio buffer, so the parent sees it as soon as it is produced.
  */
 
@@ -565,7 +566,9 @@ main (int    argc,
 {
   if (argc < 2)
     {
-      write_str (2, "usage: tpx-test-child MODE [ARGS...]\n");
+      /* Also say how we were called: execve() allows argc 0. */
+      write_printf (2, "usage: tpx-test-child MODE [ARGS...] (argc %d, argv[0] %s)\n",
+                    argc, argc > 0 ? argv[0] : "(none)");
       return 1;
     }
 

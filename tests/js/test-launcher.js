@@ -353,6 +353,15 @@ function testArgvNull() {
     assertEqual(rec.text(2), '');
 }
 
+// An empty argv is [executable], never argc 0 (CVE-2021-4034); the helper
+// without a mode prints argc and argv[0] on stderr.
+function testArgvEmpty() {
+    const rec = runArgv([]);
+    rec.assertExitCode(1);
+    assertEqual(rec.text(2),
+        `usage: tpx-test-child MODE [ARGS...] (argc 1, argv[0] ${helperPath()})\n`);
+}
+
 function testArgvZeroDiffers() {
     const rec = runArgv(['not-the-executable', 'argv', 'two words', '', 'last']);
     rec.assertExitCode(0);
@@ -441,6 +450,7 @@ runTests([
     ['spawn-process/defaults', testSpawnProcessDefaults],
     ['spawn-process/error', testSpawnProcessError],
     ['argv/null', testArgvNull],
+    ['argv/empty', testArgvEmpty],
     ['argv/zero-differs', testArgvZeroDiffers],
     ['argv/zero-is-executable', testArgvZeroIsExecutable],
     ['path/child-env', testPathChildEnv],

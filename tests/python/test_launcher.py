@@ -9,7 +9,7 @@ import tempfile
 from tpxtest import (GLib, Gio, Tpx, Recorder, assert_error,
                      assert_lines_unordered, assert_no_children, count_fds,
                      helper_argv, helper_path, io_error, run_argv,
-                     run_helper, spawn_helper)
+                     run_helper, spawn_helper, warm_up)
 
 import pytest
 
@@ -422,6 +422,25 @@ def test_argv_none():
     assert rec.text(2) == ""
 
 
+def test_argv_empty():
+    """An empty argv through the plain GI call is [executable], never argc
+    0 (CVE-2021-4034); the helper without a mode prints argc and argv[0]
+    on stderr."""
+    expected = ("usage: tpx-test-child MODE [ARGS...] (argc 1, argv[0] %s)\n"
+                % helper_path())
+    launcher = Tpx.ProcessLauncher.new()
+    rec = Recorder(Tpx.ProcessLauncher.spawn(launcher, None, helper_path(),
+                                             []))
+    rec.wait()
+    rec.assert_exit_code(1)
+    assert rec.text(2) == expected
+
+    # The override's Twisted signature, args=() by default.
+    rec = Recorder(Tpx.spawn_process(None, helper_path()))
+    rec.wait()
+    assert rec.text(2) == expected
+
+
 def test_argv_zero_differs():
     rec = run_argv(["not-the-executable", "argv", "two words", "", "last"])
     rec.assert_exit_code(0)
@@ -478,6 +497,68 @@ def test_path_default():
     assert "tpx-test-child" in info.value.message
     assert count_fds() == n_fds
     assert_no_children()
+
+
+def assert_path_search_fails(search, name, code):
+    """Spawning @name with PATH @search fails with @code, and the message
+    names @name as written, not a path that was tried."""
+    warm_up()
+    launcher = Tpx.ProcessLauncher.new()
+    launcher.setenv("PATH", search, True)
+    n_fds = count_fds()
+    with pytest.raises(GLib.Error) as info:
+        launcher.spawn(None, name, None)
+    assert_error(info.value, *io_error(code))
+    assert ("execute %s:" % name) in info.value.message, info.value.message
+    assert ("/" + name) not in info.value.message, info.value.message
+    assert count_fds() == n_fds
+    assert_no_children()
+
+
+def run_path_search(search, cwd=None):
+    launcher = Tpx.ProcessLauncher.new()
+    launcher.setenv("PATH", search, True)
+    launcher.set_cwd(cwd)
+    rec = Recorder(launcher.spawn(None, "tpx-test-child",
+                                  ["tpx-test-child", "write-out", "found"]))
+    rec.wait()
+    rec.assert_exit_code(0)
+    assert rec.text(1) == "found"
+
+
+def test_path_not_found_last_entry_file():
+    """Found nowhere is NOT_FOUND even when the last PATH entry is a plain
+    file (ENOTDIR there): the last entry's errno does not win."""
+    assert_path_search_fails("/nonexistent-tpx-dir:" + helper_path(),
+                             "tpx-no-such-program", Gio.IOErrorEnum.NOT_FOUND)
+
+
+def test_path_permission_denied(tmp_path):
+    """An entry that refused the program makes a failed search
+    PERMISSION_DENIED; a later entry that has it still runs it."""
+    refused = tmp_path / "tpx-test-child"
+    refused.write_text("#!/bin/sh\nexit 3\n")
+    refused.chmod(0o644)
+    assert_path_search_fails("%s:/nonexistent-tpx-dir" % tmp_path,
+                             "tpx-test-child",
+                             Gio.IOErrorEnum.PERMISSION_DENIED)
+    run_path_search("%s:%s" % (tmp_path, os.path.dirname(helper_path())))
+
+
+def test_path_long_entry():
+    """An entry too long to join with the name is skipped, as by execvp(),
+    not a fatal ENAMETOOLONG."""
+    long_entry = "/" + "x" * os.pathconf("/", "PC_PATH_MAX")
+    run_path_search(long_entry + ":" + os.path.dirname(helper_path()))
+    assert_path_search_fails(long_entry, "tpx-test-child",
+                             Gio.IOErrorEnum.NOT_FOUND)
+
+
+def test_path_empty_entry():
+    """An empty PATH is one empty entry: the working directory."""
+    run_path_search("", cwd=os.path.dirname(helper_path()))
+    run_path_search("/nonexistent-tpx-dir::/bin",
+                    cwd=os.path.dirname(helper_path()))
 
 
 def test_path_slash_is_literal():

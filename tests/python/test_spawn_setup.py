@@ -342,6 +342,113 @@ def test_map_rotate_fds():
     """)
 
 
+@pytest.mark.parametrize("child_fd", [255, 253])
+def test_map_fd_limit_target(child_fd):
+    """A child fd just below RLIMIT_NOFILE (256 here) is a target like any
+    other: no room above it is needed."""
+    run_isolated("""
+        import os, resource
+        from tpxtest import Tpx, Recorder, fd_is_open, helper_argv, run_helper
+
+        child_fd = %d
+        assert not any(fd_is_open(fd) for fd in range(256, 1024))
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+        launcher = Tpx.ProcessLauncher.new()
+        launcher.set_child_fd(child_fd, Tpx.ChildFdKind.WRITE, -1)
+        listing = run_helper("fds", launcher=launcher)
+        listing.assert_exit_code(0)
+        assert listing.text(1) == (
+            "0 blocking\\n1 blocking\\n2 blocking\\n%%d blocking\\n" %% child_fd)
+
+        argv = helper_argv("cat-fd", str(child_fd), "1")
+        transport = launcher.spawn(None, argv[0], argv)
+        rec = Recorder(transport)
+        transport.write_to_child(child_fd, b"near the limit")
+        transport.close_child_fd(child_fd)
+        transport.close_stdin()
+        rec.wait()
+        rec.assert_exit_code(0)
+        assert rec.text(1) == "near the limit"
+        print("ok")
+    """ % child_fd)
+
+
+# A seccomp filter under which close_range() fails with ENOSYS, as on a
+# kernel before 5.9: installed with prctl() through ctypes.
+REFUSE_CLOSE_RANGE = """
+    import ctypes, errno, struct
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+    SYS_close_range = 436  # the same on every Linux architecture
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    def bpf(code, k, jt=0, jf=0):
+        return struct.pack("HBBI", code, jt, jf, k)
+
+    program = b"".join([
+        bpf(0x20, 0),                             # ld [nr]
+        bpf(0x15, SYS_close_range, 0, 1),         # jeq close_range
+        bpf(0x06, 0x00050000 | errno.ENOSYS),     # ret ERRNO(ENOSYS)
+        bpf(0x06, 0x7fff0000),                    # ret ALLOW
+    ])
+    buffer = ctypes.create_string_buffer(program)
+    fprog = SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or
+            libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
+                       ctypes.byref(fprog), 0, 0) != 0):
+        print("skip: cannot install a seccomp filter (%s)"
+              % os.strerror(ctypes.get_errno()))
+        raise SystemExit(0)
+    assert libc.syscall(SYS_close_range, 1000, 1000, 0) == -1
+    assert ctypes.get_errno() == errno.ENOSYS
+"""
+
+
+def test_map_no_leak_without_close_range():
+    """Where close_range() is refused, no parent fd reaches the child, one
+    above the soft RLIMIT_NOFILE included."""
+    prologue = "import os, sys\nsys.path.insert(0, %r)\n" % os.path.dirname(
+        os.path.abspath(__file__))
+    code = textwrap.dedent(REFUSE_CLOSE_RANGE) + textwrap.dedent("""
+        import resource
+        from tpxtest import Tpx, fd_is_open, run_helper
+
+        ONLY_STD_FDS = "0 blocking\\n1 blocking\\n2 blocking\\n"
+        read_end, write_end = os.pipe()
+        os.set_inheritable(write_end, True)
+        assert not fd_is_open(1000)
+        os.dup2(write_end, 1000, inheritable=True)
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+        rec = run_helper("fds")
+        rec.assert_exit_code(0)
+        assert rec.text(1) == ONLY_STD_FDS, rec.text(1)
+
+        launcher = Tpx.ProcessLauncher.new()
+        launcher.set_child_fd(4, Tpx.ChildFdKind.READ, -1)
+        launcher.set_child_fd(200, Tpx.ChildFdKind.INHERIT, write_end)
+        rec = run_helper("fds", launcher=launcher)
+        rec.assert_exit_code(0)
+        assert rec.text(1) == ONLY_STD_FDS + "4 blocking\\n200 blocking\\n", \
+            rec.text(1)
+        print("ok")
+    """)
+    completed = subprocess.run(
+        [sys.executable, "-B", "-c", prologue + code],
+        capture_output=True, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr.decode()
+    last = completed.stdout.decode().splitlines()[-1:]
+    if last and last[0].startswith("skip: "):
+        pytest.skip(last[0][len("skip: "):])
+    assert last == ["ok"], (completed.stdout, completed.stderr)
+
+
 def test_signals_reset():
     old = {signum: signal.signal(signum, signal.SIG_IGN)
            for signum in (signal.SIGPIPE, signal.SIGINT, signal.SIGHUP)}
@@ -438,6 +545,41 @@ def test_error_inherit_closed_fd():
     launcher.set_child_fd(2, Tpx.ChildFdKind.INHERIT, closed_fd)
     assert_spawn_fails(launcher, helper_path(), None,
                        *io_error(Gio.IOErrorEnum.INVALID_ARGUMENT))
+
+
+def test_error_inherit_reused_fd():
+    """INHERIT of the lowest free fd, with pipes to make first for the
+    lower entries: the first pipe must not pass for the closed fd."""
+    warm_up()
+    closed_fd = os.open("/dev/null", os.O_RDONLY)
+    os.close(closed_fd)
+    launcher = Tpx.ProcessLauncher.new()
+    launcher.set_child_fd(5, Tpx.ChildFdKind.INHERIT, closed_fd)
+    error = assert_spawn_fails(launcher, helper_path(), None,
+                               *io_error(Gio.IOErrorEnum.INVALID_ARGUMENT))
+    assert "fd %d of the parent" % closed_fd in error.message
+
+
+def test_error_inherit_reused_fd_first_spawn():
+    """The same in a fresh interpreter, where the first spawn also makes
+    the main context's wakeup fd."""
+    run_isolated("""
+        import os
+        from gi.repository import GLib, Gio
+        from tpxtest import Tpx, assert_error, fd_is_open, helper_path, io_error
+
+        closed_fd = next(fd for fd in range(3, 100) if not fd_is_open(fd))
+        launcher = Tpx.ProcessLauncher.new()
+        launcher.set_child_fds_from_string("1:1,2:2,3:%d" % closed_fd)
+        try:
+            launcher.spawn(None, helper_path(), None)
+        except GLib.Error as error:
+            assert_error(error, *io_error(Gio.IOErrorEnum.INVALID_ARGUMENT))
+        else:
+            raise AssertionError("the spawn succeeded")
+        assert not fd_is_open(closed_fd)
+        print("ok")
+    """)
 
 
 @pytest.mark.parametrize("name", ["TPX=BAD", ""])

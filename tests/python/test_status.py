@@ -6,8 +6,9 @@ tests/test-process-status.c)."""
 import os
 import signal
 
-from tpxtest import (GLib, Tpx, Recorder, assert_error, process_error,
-                     run_helper, spawn_helper)
+from tpxtest import (GLib, Tpx, Recorder, assert_error, assert_no_children,
+                     helper_path, process_error, run_helper, run_until,
+                     spawn_helper)
 
 import pytest
 
@@ -141,3 +142,75 @@ def test_error_quark():
     assert int(Tpx.ProcessError.EXITED_ALREADY) == 1
     assert int(Tpx.ProcessError.TERMINATED) == 2
     assert int(Tpx.ProcessError.UNEXPECTED_STDERR) == 3
+
+
+# Lost statuses (DESIGN §4a): the kernel discarded the status, or other
+# code reaped the child first.
+
+def assert_lost(rec):
+    __tracebackhide__ = True
+    assert rec.count("exited") == 1, rec.trace()
+    assert rec.count("ended") == 1, rec.trace()
+    assert rec.n_ended == 1
+    assert rec.events[-1] == "ended", rec.trace()
+    assert rec.exit_status is rec.end_status
+    status = rec.end_status
+    assert status.get_lost()
+    assert status.props.lost
+    assert status.get_exit_code() == -1
+    assert status.props.exit_code == -1
+    assert status.get_signal() == 0
+    assert status.get_raw_status() == -1
+    assert not status.is_success()
+    assert not status.get_core_dumped()
+    assert status.get_user_time_us() == 0
+    assert status.get_max_rss_kb() == 0
+    assert_terminated(status, "unknown status")
+    # The override's Twisted fields say "unknown", not a made-up code.
+    assert status.exitCode is None
+    assert status.signal is None
+
+
+@pytest.fixture
+def sigchld_ignored():
+    old = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGCHLD, old)
+
+
+def test_lost_sigchld_ignored(sigchld_ignored):
+    rec = run_helper("exit", "3")
+    assert_lost(rec)
+    assert_no_children()
+
+
+def test_lost_foreign_waitpid():
+    transport = spawn_helper("exit", "3")
+    rec = Recorder(transport)
+    # tpx reaps only from the main loop, which has not run yet.
+    pid, wait_status = os.waitpid(transport.get_pid(), 0)
+    assert pid == transport.get_pid()
+    assert os.waitstatus_to_exitcode(wait_status) == 3
+    rec.wait()
+    assert_lost(rec)
+    assert transport.get_status() is rec.end_status
+    assert_no_children()
+
+
+def test_lost_value(sigchld_ignored):
+    """get_process_value fails with TERMINATED rather than give -1."""
+    results = []
+
+    def ready_cb(source, result):
+        try:
+            results.append(Tpx.get_process_value_finish(result))
+        except GLib.Error as error:
+            results.append(error)
+
+    Tpx.get_process_value_async(helper_path(), ["exit", "3"], None, None,
+                                ready_cb)
+    run_until(lambda: results, what="the value")
+    assert_error(results[0], *process_error(Tpx.ProcessError.TERMINATED))
+    assert_no_children()

@@ -84,7 +84,9 @@ uid=None, gid=None, use_pty=False, child_fds=None)``
     ``Failure``. ``status.value`` is the status itself, so Twisted's
     ``status.value.exitCode`` works; ``exitCode`` is ``None`` and
     ``signal`` the signal number when the child was killed, ``signal`` is
-    ``None`` when it exited; ``status.status`` is the raw wait status.
+    ``None`` when it exited; ``status.status`` is the raw wait status. When
+    the status was lost (``get_lost()``: ``SIGCHLD`` ignored, or the child
+    reaped elsewhere), ``exitCode`` and ``signal`` are both ``None``.
     ``status.check()`` is Tpx's (it raises ``Tpx.ProcessError.TERMINATED``
     unless the child exited 0), not Failure.check(); there is no trap().
 
@@ -692,8 +694,9 @@ class ProcessStatus(Tpx.ProcessStatus):
 
     @property
     def exitCode(self):
-        """The exit code, or None when a signal killed the child."""
-        if self.get_signal() != 0:
+        """The exit code, or None when a signal killed the child or the
+        status was lost (get_lost())."""
+        if self.get_signal() != 0 or self.get_lost():
             return None
         return self.get_exit_code()
 
@@ -708,7 +711,9 @@ class ProcessStatus(Tpx.ProcessStatus):
         return self.get_raw_status()
 
     def __repr__(self):
-        if self.get_signal() != 0:
+        if self.get_lost():
+            how = 'status lost'
+        elif self.get_signal() != 0:
             how = 'killed by signal %d' % self.get_signal()
         else:
             how = 'exit code %d' % self.get_exit_code()
