@@ -86,6 +86,14 @@ def test_twisted_defaults_in_seconds():
         monitor.maxRestartDelay = "1"
 
 
+def test_made_by_new():
+    monitor = Tpx.ProcessMonitor.new()
+    monitor.addProcess("one", ["/bin/true"])
+    assert monitor.processes == {"one": (["/bin/true"], None, None, {}, None)}
+    monitor.removeProcess("one")
+    assert monitor.processes == {}
+
+
 def test_names_and_key_errors(monitor):
     monitor, events = monitor
     monitor.addProcess("one", ["/bin/true"])

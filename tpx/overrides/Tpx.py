@@ -502,11 +502,16 @@ class ProcessMonitor(Tpx.ProcessMonitor):
     def __init__(self, reactor=None, **properties):
         if reactor is not None and not isinstance(reactor, GLib.MainContext):
             raise TypeError('reactor must be a GLib.MainContext or None')
-        self._twisted_processes = {}
         # The monitor runs its timers in the thread-default context of the
         # moment it is made.
         with _ThreadDefault(reactor):
             super().__init__(**properties)
+
+    @property
+    def _twisted_processes(self):
+        # Also for a monitor made by Tpx.ProcessMonitor.new() or in C,
+        # whose wrapper never ran __init__.
+        return self.__dict__.setdefault('_tpx_twisted_processes', {})
 
     # Twisted's attributes, in seconds (the GObject properties, under
     # self.props, are in milliseconds).
