@@ -66,6 +66,21 @@ typedef struct
   guint8 *data;
 } LineBuffer;
 
+/* The buffer a read's whole lines are copied to, to be terminated in
+ * place: one per thread (a GPrivate: a protocol is only used in the thread
+ * that runs its transport's context, so nothing here is locked), as large
+ * as the largest read (a pipe's reads are at most 1 MiB); a read delivered
+ * while it is in use (a handler that iterates the main loop) gets one of
+ * its own. */
+#define SHARED_COPY_MAX (1024 * 1024)
+
+typedef struct
+{
+  guint8   *data;
+  gsize     alloc;
+  gboolean  busy;
+} SharedCopy;
+
 typedef struct
 {
   GPtrArray *buffers;          /* LineBuffer*, fds whose reads ended inside a line */
@@ -255,19 +270,6 @@ split_lines (TpxLineProtocol *self,
       p = nl + 1;
     }
 }
-
-/* The buffer a read's whole lines are copied to, to be terminated in
- * place: one per thread, as large as the largest read (a pipe's reads are
- * at most 1 MiB); a read delivered while it is in use (a handler that
- * iterates the main loop) gets one of its own. */
-#define SHARED_COPY_MAX (1024 * 1024)
-
-typedef struct
-{
-  guint8   *data;
-  gsize     alloc;
-  gboolean  busy;
-} SharedCopy;
 
 static void
 shared_copy_free (gpointer data)
