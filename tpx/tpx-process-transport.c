@@ -130,6 +130,8 @@ struct _TpxProcessTransport
   TpxLoop            *loop;          /* RUNNING and REAPED */
   TpxPipe            *pipes;
   guint               n_pipes;
+  int                *terminal_fds;  /* the child fds on the terminal */
+  guint               n_terminal_fds;
   TpxProcessStatus   *status;        /* from REAPED on */
 
   GMutex              child_lock;
@@ -165,6 +167,7 @@ struct _TpxProcessTransport
   guint               own_group : 1;
   guint               protocol_wants_data : 1;
   guint               paused : 1;
+  guint               legacy_pty : 1;
   guint               timed_out : 1;
   guint               timeout_due : 1;
   guint               drain_due : 1;
@@ -205,6 +208,39 @@ find_pipe (TpxProcessTransport *self,
   for (guint i = 0; i < self->n_pipes; i++)
     if (self->pipes[i].child_fd == child_fd)
       return &self->pipes[i];
+
+  return NULL;
+}
+
+static gboolean
+is_terminal_fd (TpxProcessTransport *self,
+                int                  child_fd)
+{
+  for (guint i = 0; i < self->n_terminal_fds; i++)
+    if (self->terminal_fds[i] == child_fd)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Where writes to @child_fd go: its pipe or socket, or the terminal's
+ * writing side for any fd on the terminal. */
+static TpxPipe *
+find_writer (TpxProcessTransport *self,
+             int                  child_fd)
+{
+  /* set_use_pty() keeps 1.0's rule: only fd 0 is written to. */
+  gboolean terminal = !self->legacy_pty && is_terminal_fd (self, child_fd);
+
+  for (guint i = 0; i < self->n_pipes; i++)
+    {
+      TpxPipe *pipe = &self->pipes[i];
+
+      if (pipe->kind == TPX_CHILD_FD_READ)
+        continue;
+      if (terminal ? pipe->is_terminal : pipe->child_fd == child_fd)
+        return pipe;
+    }
 
   return NULL;
 }
@@ -372,8 +408,7 @@ update_watches (TpxProcessTransport *self)
     {
       TpxPipe *pipe = &self->pipes[i];
 
-      tpx_pipe_set_watched (pipe, self->loop,
-                            !(self->paused && pipe->kind == TPX_CHILD_FD_READ));
+      tpx_pipe_set_watched (pipe, self->loop, !(self->paused && tpx_pipe_reads (pipe)));
     }
 
   if (self->pid_watch != NULL)
@@ -453,7 +488,7 @@ drain_now (TpxProcessTransport *self)
       TpxPipe *pipe = &self->pipes[i];
 
       /* Bounded: a grandchild that keeps writing must not keep us here. */
-      for (guint n = 0; n < 16 && tpx_pipe_is_open (pipe) && pipe->kind == TPX_CHILD_FD_READ; n++)
+      for (guint n = 0; n < 16 && tpx_pipe_is_open (pipe) && tpx_pipe_reads (pipe); n++)
         {
           g_autoptr(GBytes) bytes = NULL;
           TpxPipeReadResult result = tpx_pipe_read (pipe, self->loop, wants_data (self), &bytes);
@@ -622,8 +657,9 @@ handle_writable (TpxProcessTransport *self,
 {
   if (tpx_write_queue_get_size (&pipe->out) == 0)
     {
-      /* Nothing to write, yet the fd woke up: the child closed its end. */
-      if (condition & (G_IO_ERR | G_IO_HUP))
+      /* Nothing to write, yet the fd woke up: the child closed its end
+       * (a socket says so by end of file, when read). */
+      if ((condition & (G_IO_ERR | G_IO_HUP)) && pipe->kind == TPX_CHILD_FD_WRITE)
         tpx_pipe_release_fd (pipe, self->loop);
       return;
     }
@@ -640,7 +676,8 @@ handle_writable (TpxProcessTransport *self,
   if (g_signal_has_handler_pending (self, signals[WRITE_DRAINED], 0, FALSE))
     g_signal_emit (self, signals[WRITE_DRAINED], 0, pipe->child_fd);
 
-  if (pipe->state == TPX_PIPE_CLOSING && tpx_write_queue_get_size (&pipe->out) == 0)
+  if (pipe->kind == TPX_CHILD_FD_WRITE && pipe->state == TPX_PIPE_CLOSING &&
+      tpx_write_queue_get_size (&pipe->out) == 0)
     tpx_pipe_release_fd (pipe, self->loop);
 }
 
@@ -745,10 +782,11 @@ dispatch_event (TpxProcessTransport *self,
     case EVENT_PIPE:
       if (!tpx_pipe_is_open (pipe))
         break;
-      if (pipe->kind == TPX_CHILD_FD_READ)
-        handle_readable (self, pipe);
-      else
+      if (pipe->kind != TPX_CHILD_FD_READ && (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP)))
         handle_writable (self, pipe, condition);
+      if (tpx_pipe_reads (pipe) && tpx_pipe_is_open (pipe) &&
+          (condition & (G_IO_IN | G_IO_ERR | G_IO_HUP)))
+        handle_readable (self, pipe);
       break;
 
     case EVENT_REAP:
@@ -821,6 +859,7 @@ tpx_process_transport_finalize (GObject *object)
   if (self->pidfd >= 0)
     close (self->pidfd);
   g_clear_pointer (&self->pipes, g_free);
+  g_clear_pointer (&self->terminal_fds, g_free);
   g_clear_object (&self->status);
   g_clear_pointer (&self->loop, tpx_loop_unref);
   g_clear_pointer (&self->cgroup, tpx_cgroup_unref);
@@ -1121,6 +1160,7 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
   self->pidfd = result.pidfd;
   self->own_group = spawn_plan.new_session || spawn_plan.new_group || spawn_plan.use_pty;
   self->kill_mode = plan->kill_mode;
+  self->legacy_pty = plan->legacy_pty;
   self->cgroup = g_steal_pointer (&cgroup);
   self->stop_signal = plan->stop_signal;
   self->stop_timeout_ms = plan->stop_timeout_ms;
@@ -1134,12 +1174,25 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
       TpxPipe *pipe = &self->pipes[i];
 
       tpx_pipe_init (pipe, result.pipes[i].child_fd, result.pipes[i].kind,
-                     result.pipes[i].fd, result.is_pty);
+                     result.pipes[i].fd, result.pipes[i].is_terminal);
       pipe->owner = self;
-      if (result.is_pty && i > 0)
-        tpx_pipe_pair_terminal (find_pipe (self, 1), find_pipe (self, 0));
     }
   g_clear_pointer (&result.pipes, g_free);
+
+  /* The terminal: its reader and writer are the last two, in that order. */
+  if (result.is_pty)
+    {
+      TpxPipe *reader = &self->pipes[self->n_pipes - 2];
+      TpxPipe *writer = &self->pipes[self->n_pipes - 1];
+
+      tpx_pipe_pair_terminal (reader, writer);
+      /* One fd on the terminal: its loss is said once. */
+      writer->silent = writer->child_fd == reader->child_fd;
+      self->terminal_fds = g_new (int, spawn_plan.n_fds);
+      for (guint i = 0; i < spawn_plan.n_fds; i++)
+        if (spawn_plan.fds[i].kind == TPX_CHILD_FD_PTY)
+          self->terminal_fds[self->n_terminal_fds++] = spawn_plan.fds[i].child_fd;
+    }
 
   /* The running reference: the reaping watch's, until the end. */
   self->running_ref = TRUE;
@@ -1244,8 +1297,8 @@ write_to_child (TpxProcessTransport  *self,
   if (!has_child (self, error))
     return FALSE;
 
-  pipe = find_pipe (self, child_fd);
-  if (pipe == NULL || pipe->kind != TPX_CHILD_FD_WRITE)
+  pipe = find_writer (self, child_fd);
+  if (pipe == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    _("Child fd %d is not a pipe the parent writes"), child_fd);
@@ -1397,7 +1450,7 @@ tpx_process_transport_get_write_buffer_size (TpxProcessTransport *self,
 
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
-  pipe = find_pipe (self, child_fd);
+  pipe = find_writer (self, child_fd);
   return pipe != NULL ? tpx_write_queue_get_size (&pipe->out) : 0;
 }
 
@@ -1423,7 +1476,7 @@ tpx_process_transport_close_child_fd (TpxProcessTransport *self,
   g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
 
   pipe = find_pipe (self, child_fd);
-  if (pipe != NULL && !pipe->is_terminal && tpx_pipe_request_close (pipe, self->loop))
+  if (pipe != NULL && !is_terminal_fd (self, child_fd) && tpx_pipe_request_close (pipe, self->loop))
     schedule_work (self);
 }
 

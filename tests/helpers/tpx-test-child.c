@@ -434,6 +434,43 @@ grandchild_mode (int argc, char **argv)
   return 0;
 }
 
+/* Which of fds 0, 1, 2 are a terminal, and whether it is our controlling
+ * terminal; then a line on stderr. For mixed maps (0:p,1:p,2:r). */
+static int
+ttys_mode (int argc, char **argv)
+{
+  int tty_fd = isatty (0) ? 0 : isatty (1) ? 1 : 2;
+
+  write_printf (1, "tty0 %d tty1 %d tty2 %d\n", isatty (0), isatty (1), isatty (2));
+  write_printf (1, "leader %d ctty %d\n", getsid (0) == getpid (),
+                isatty (tty_fd) && tcgetpgrp (tty_fd) == getpgrp ());
+  write_str (2, "stderr apart\n");
+  return 0;
+}
+
+/* Reads FD to end of file, then writes it all back to FD: a socket's
+ * half-close (the parent shut its writing side down, and still reads). */
+static int
+echo_after_eof_mode (int argc, char **argv)
+{
+  int fd = parse_int (argv[2]);
+  GByteArray *all = g_byte_array_new ();
+  guint8 buffer[COPY_BUFFER_SIZE];
+  ssize_t n;
+
+  while ((n = read (fd, buffer, sizeof buffer)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return 2;
+      g_byte_array_append (all, buffer, n);
+    }
+  write_all (fd, all->data, all->len);
+  g_byte_array_unref (all);
+  return 0;
+}
+
 static int
 count_stdin_mode (int argc, char **argv)
 {
@@ -523,6 +560,8 @@ static const Mode modes[] = {
   { "ignore-term",      0, ignore_term_mode },
   { "grandchild",       0, grandchild_mode },
   { "count-stdin",      0, count_stdin_mode },
+  { "ttys",             0, ttys_mode },
+  { "echo-after-eof",   1, echo_after_eof_mode },
   { "pty-info",         0, pty_info_mode },
   { "id",               0, id_mode },
   { "pgrp",             0, pgrp_mode },
