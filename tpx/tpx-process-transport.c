@@ -100,9 +100,9 @@
  * watch disabled) and leave() takes it up again. Other transports flow.
  *
  * Threads: everything belongs to the thread that dispatches `context`,
- * except the child itself (`pid`, `pidfd`, `reaped`), which `child_lock`
- * guards, so that any thread may signal the child and none can signal a
- * pid that was reused. A spawn from a thread that does not own the context
+ * except the child itself (TpxChild, tpx-child.c), which guards its pidfd
+ * with a lock of its own, so that any thread may signal it and none can
+ * signal a pid that was reused. A spawn from a thread that does not own the context
  * hands the start of watching (publish()) to the context's thread.
  */
 typedef enum
@@ -134,10 +134,7 @@ struct _TpxProcessTransport
   guint               n_terminal_fds;
   TpxProcessStatus   *status;        /* from REAPED on */
 
-  GMutex              child_lock;
-  GPid                pid;           /* child_lock; 0 for NO_CHILD */
-  int                 pidfd;         /* child_lock; -1 once reaped */
-  gboolean            reaped;        /* child_lock */
+  TpxChild            child;         /* RUNNING on; its own lock */
 
   TpxLoopWatch       *pid_watch;
   GSource            *child_watch;   /* where there is no pidfd */
@@ -147,15 +144,10 @@ struct _TpxProcessTransport
   GSource            *work_source;
 
   /* Lifetime control (DESIGN §10.1) */
-  TpxKillMode         kill_mode;
-  TpxCgroup          *cgroup;        /* CGROUP mode; kept for signal_tree */
-  int                 stop_signal;
-  guint               stop_timeout_ms;
   guint               timeout_ms;
   guint               drain_timeout_ms;
   GSource            *timeout_source;
   GSource            *drain_source;
-  int                 stopping;      /* atomic: stop() was called */
   GQueue              waits;         /* GTask of wait_async() */
 
   guint               depth;         /* handlers of ours running */
@@ -426,9 +418,9 @@ publish (TpxProcessTransport *self)
   if (self->timeout_ms > 0 && self->state == STATE_RUNNING)
     self->timeout_source = start_timer (self, self->timeout_ms, timeout_cb, "[tpx] timeout");
 
-  if (self->pid_watch == NULL && !self->reaped)
+  if (self->pid_watch == NULL && self->state == STATE_RUNNING)
     {
-      self->child_watch = g_child_watch_source_new (self->pid);
+      self->child_watch = g_child_watch_source_new (self->child.pid);
       g_source_set_callback (self->child_watch, (GSourceFunc) (void (*)(void)) child_watch_cb, self, NULL);
       g_source_attach (self->child_watch, self->context);
     }
@@ -446,14 +438,7 @@ reaped (TpxProcessTransport *self,
       self->pid_watch = NULL;
     }
 
-  g_mutex_lock (&self->child_lock);
-  self->reaped = TRUE;
-  if (self->pidfd >= 0)
-    {
-      close (self->pidfd);
-      self->pidfd = -1;
-    }
-  g_mutex_unlock (&self->child_lock);
+  tpx_child_mark_reaped (&self->child);
   if (self->reap_retry != NULL)
     {
       g_source_destroy (self->reap_retry);
@@ -607,10 +592,10 @@ handle_reap (TpxProcessTransport *self)
   gboolean lost;
   int wait_status;
 
-  if (self->state != STATE_RUNNING || self->pidfd < 0)
+  if (self->state != STATE_RUNNING || self->child.pidfd < 0)
     return;
 
-  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &lost))
+  if (tpx_child_try_reap (self->child.pid, self->child.pidfd, &wait_status, &rusage, &lost))
     {
       reaped (self, lost ? tpx_process_status_new_lost () : tpx_process_status_new (wait_status, &rusage));
       return;
@@ -710,8 +695,8 @@ announce (TpxProcessTransport *self)
   stop_timer (&self->timeout_source);
   stop_timer (&self->drain_source);
   /* The cgroup goes once its last process did, even after us. */
-  if (self->cgroup != NULL)
-    tpx_cgroup_remove_when_empty (self->cgroup, self->context);
+  if (self->child.cgroup != NULL)
+    tpx_cgroup_remove_when_empty (self->child.cgroup, self->context);
 
   g_signal_emit (self, signals[PROCESS_ENDED], 0, self->status);
   if (self->protocol != NULL)
@@ -856,15 +841,13 @@ tpx_process_transport_finalize (GObject *object)
   for (guint i = 0; i < self->n_pipes; i++)
     if (self->pipes[i].fd >= 0)
       close (self->pipes[i].fd);
-  if (self->pidfd >= 0)
-    close (self->pidfd);
+  if (self->state != STATE_NO_CHILD)
+    tpx_child_clear (&self->child);
   g_clear_pointer (&self->pipes, g_free);
   g_clear_pointer (&self->terminal_fds, g_free);
   g_clear_object (&self->status);
   g_clear_pointer (&self->loop, tpx_loop_unref);
-  g_clear_pointer (&self->cgroup, tpx_cgroup_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_mutex_clear (&self->child_lock);
 
   G_OBJECT_CLASS (tpx_process_transport_parent_class)->finalize (object);
 }
@@ -880,7 +863,7 @@ tpx_process_transport_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_PID:
-      g_value_set_int (value, self->pid);
+      g_value_set_int (value, self->child.pid);
       break;
 
     case PROP_PROTOCOL:
@@ -1064,10 +1047,8 @@ static void
 tpx_process_transport_init (TpxProcessTransport *self)
 {
   self->state = STATE_NO_CHILD;
-  self->pidfd = -1;
-  self->kill_mode = TPX_KILL_MODE_PROCESS;
+  self->child.pidfd = -1;
   g_queue_init (&self->waits);
-  g_mutex_init (&self->child_lock);
 }
 
 /* The thread-default context of this thread: is it ours to start watching
@@ -1156,14 +1137,10 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
   self->state = STATE_RUNNING;
   self->context = g_steal_pointer (&context);
   self->loop = loop;
-  self->pid = result.pid;
-  self->pidfd = result.pidfd;
+  tpx_child_init (&self->child, result.pid, result.pidfd, plan->kill_mode,
+                  g_steal_pointer (&cgroup), plan->stop_signal, plan->stop_timeout_ms);
   self->own_group = spawn_plan.new_session || spawn_plan.new_group || spawn_plan.use_pty;
-  self->kill_mode = plan->kill_mode;
   self->legacy_pty = plan->legacy_pty;
-  self->cgroup = g_steal_pointer (&cgroup);
-  self->stop_signal = plan->stop_signal;
-  self->stop_timeout_ms = plan->stop_timeout_ms;
   self->timeout_ms = plan->timeout_ms;
   self->drain_timeout_ms = plan->drain_timeout_ms;
   self->n_pipes = result.n_pipes;
@@ -1215,12 +1192,12 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
       if (tpx_pipe_is_open (pipe) && !tpx_pipe_watch (pipe, self->loop, pipe_event_cb, pipe))
         {
           g_warning ("Cannot watch fd %d of child %d: %s", pipe->child_fd,
-                     (int) self->pid, g_strerror (errno));
+                     (int) self->child.pid, g_strerror (errno));
           tpx_pipe_release_fd (pipe, self->loop);
         }
     }
-  if (self->pidfd >= 0)
-    self->pid_watch = tpx_loop_add (self->loop, self->pidfd, G_IO_IN, FALSE, pidfd_event_cb, self);
+  if (self->child.pidfd >= 0)
+    self->pid_watch = tpx_loop_add (self->loop, self->child.pidfd, G_IO_IN, FALSE, pidfd_event_cb, self);
 
   publish_or_hand_over (self);
 
@@ -1244,7 +1221,7 @@ tpx_process_transport_get_pid (TpxProcessTransport *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
-  return self->pid;
+  return self->child.pid;
 }
 
 /**
@@ -1575,9 +1552,6 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
                                    int                   signum,
                                    GError              **error)
 {
-  gboolean sent;
-  int saved_errno;
-
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1588,36 +1562,7 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
       return FALSE;
     }
 
-  if (!has_child (self, error))
-    return FALSE;
-
-  /* Under the lock, the child cannot be reaped meanwhile: even the kill()
-   * fallback cannot reach a reused pid. */
-  g_mutex_lock (&self->child_lock);
-  if (self->reaped)
-    {
-      g_mutex_unlock (&self->child_lock);
-      g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                   _("Child process %d has already exited"), (int) self->pid);
-      return FALSE;
-    }
-  sent = tpx_child_send_signal (self->pid, self->pidfd, signum);
-  saved_errno = errno;
-  g_mutex_unlock (&self->child_lock);
-
-  if (!sent)
-    {
-      if (saved_errno == ESRCH)
-        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                     _("Child process %d has already exited"), (int) self->pid);
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                     _("Cannot send signal %d to child process %d: %s"),
-                     signum, (int) self->pid, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  return TRUE;
+  return has_child (self, error) && tpx_child_signal (&self->child, signum, error);
 }
 
 /**
@@ -1676,8 +1621,6 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
                                             const char           *signal,
                                             GError              **error)
 {
-  gboolean sent;
-  int saved_errno;
   int signum;
 
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
@@ -1694,32 +1637,11 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
   if (!self->own_group)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("Child process %d has no process group of its own"), (int) self->pid);
+                   _("Child process %d has no process group of its own"), (int) self->child.pid);
       return FALSE;
     }
 
-  /* The group cannot be reused while its leader, our child, is unreaped. */
-  g_mutex_lock (&self->child_lock);
-  if (self->reaped)
-    {
-      g_mutex_unlock (&self->child_lock);
-      g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                   _("Child process %d has already exited"), (int) self->pid);
-      return FALSE;
-    }
-  sent = kill (-self->pid, signum) == 0;
-  saved_errno = errno;
-  g_mutex_unlock (&self->child_lock);
-
-  if (!sent)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot send signal %d to process group %d: %s"),
-                   signum, (int) self->pid, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  return TRUE;
+  return tpx_child_signal_group (&self->child, signum, error);
 }
 
 /**
@@ -1812,14 +1734,14 @@ tpx_process_transport_set_window_size (TpxProcessTransport  *self,
   if (!is_terminal)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("Child process %d has no pseudo-terminal"), (int) self->pid);
+                   _("Child process %d has no pseudo-terminal"), (int) self->child.pid);
       return FALSE;
     }
 
   if (fd < 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                   _("The pseudo-terminal of child process %d is closed"), (int) self->pid);
+                   _("The pseudo-terminal of child process %d is closed"), (int) self->child.pid);
       return FALSE;
     }
 
@@ -1833,84 +1755,6 @@ tpx_process_transport_set_window_size (TpxProcessTransport  *self,
     }
 
   return TRUE;
-}
-
-/* Whether anything of the tree may still be alive. */
-static gboolean
-tree_is_alive (TpxProcessTransport *self)
-{
-  gboolean alive;
-
-  switch (self->kill_mode)
-    {
-    case TPX_KILL_MODE_CGROUP:
-      return tpx_cgroup_is_populated (self->cgroup);
-
-    case TPX_KILL_MODE_PROCESS_GROUP:
-      return kill (-self->pid, 0) == 0;
-
-    case TPX_KILL_MODE_PROCESS:
-    default:
-      g_mutex_lock (&self->child_lock);
-      alive = !self->reaped;
-      g_mutex_unlock (&self->child_lock);
-      return alive;
-    }
-}
-
-/* May run in any thread. */
-static gboolean
-signal_tree (TpxProcessTransport  *self,
-             int                   signum,
-             GError              **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  int saved_errno;
-  gboolean sent;
-
-  switch (self->kill_mode)
-    {
-    case TPX_KILL_MODE_CGROUP:
-      if (tpx_cgroup_signal (self->cgroup, signum, &local_error))
-        return TRUE;
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                     _("Nothing is left of the tree of child process %d"), (int) self->pid);
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-
-    case TPX_KILL_MODE_PROCESS_GROUP:
-      /* Before the reap, the group cannot have been reused (its leader is
-       * our child); after it, the group lives as long as any member. */
-      sent = kill (-self->pid, signum) == 0;
-      saved_errno = errno;
-      if (sent)
-        return TRUE;
-      if (saved_errno == ESRCH)
-        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                     _("Nothing is left of the tree of child process %d"), (int) self->pid);
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                     _("Cannot send signal %d to process group %d: %s"),
-                     signum, (int) self->pid, g_strerror (saved_errno));
-      return FALSE;
-
-    case TPX_KILL_MODE_PROCESS:
-    default:
-      return tpx_process_transport_send_signal (self, signum, error);
-    }
-}
-
-static gboolean
-stop_timeout_cb (gpointer user_data)
-{
-  TpxProcessTransport *self = user_data;
-
-  if (tree_is_alive (self))
-    signal_tree (self, SIGKILL, NULL);
-
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1932,31 +1776,10 @@ stop_timeout_cb (gpointer user_data)
 void
 tpx_process_transport_stop (TpxProcessTransport *self)
 {
-  GSource *source;
-
   g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
 
-  if (self->state == STATE_NO_CHILD ||
-      !g_atomic_int_compare_and_exchange (&self->stopping, 0, 1))
-    return;
-
-  if (self->stop_timeout_ms == 0)
-    {
-      signal_tree (self, SIGKILL, NULL);
-      return;
-    }
-
-  if (!signal_tree (self, self->stop_signal, NULL) || !tree_is_alive (self))
-    return;
-  /* A stopped process does not see SIGTERM until it runs again. */
-  signal_tree (self, SIGCONT, NULL);
-
-  /* Holds a reference: SIGKILL is due even if the transport ended. */
-  source = g_timeout_source_new (self->stop_timeout_ms);
-  g_source_set_static_name (source, "[tpx] stop timeout");
-  g_source_set_callback (source, stop_timeout_cb, g_object_ref (self), g_object_unref);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  if (self->state != STATE_NO_CHILD)
+    tpx_child_stop (&self->child, self->context, G_OBJECT (self));
 }
 
 /**
@@ -1993,7 +1816,7 @@ tpx_process_transport_signal_tree (TpxProcessTransport  *self,
   if (signum < 0 || !has_child (self, error))
     return FALSE;
 
-  return signal_tree (self, signum, error);
+  return tpx_child_signal_tree (&self->child, signum, error);
 }
 
 /**
@@ -2032,16 +1855,7 @@ tpx_process_transport_get_n_tree_processes (TpxProcessTransport *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
-  switch (self->kill_mode)
-    {
-    case TPX_KILL_MODE_CGROUP:
-      return tpx_cgroup_count_processes (self->cgroup);
-    case TPX_KILL_MODE_PROCESS_GROUP:
-      return tpx_child_count_group (self->pid);
-    case TPX_KILL_MODE_PROCESS:
-    default:
-      return self->state == STATE_RUNNING ? 1 : 0;
-    }
+  return self->state == STATE_NO_CHILD ? 0 : tpx_child_count_tree (&self->child);
 }
 
 /**
