@@ -777,6 +777,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* Its wake-up fd, made once and for good, is no leak. */
+  g_main_context_default ();
 
   g_test_add_func ("/tpx/lifecycle/threads/workers-into-default", test_threads_workers_into_default);
   g_test_add_func ("/tpx/lifecycle/threads/signal-from-other-thread", test_threads_signal_from_other_thread);
