@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 
 #include "tpx-version-macros.h"
+#include "tpx-process-protocol.h"
+#include "tpx-process-transport.h"
 
 G_BEGIN_DECLS
 
@@ -29,9 +31,6 @@ typedef enum {
   TPX_CHILD_FD_READ,
   TPX_CHILD_FD_INHERIT,
 } TpxChildFdKind;
-
-typedef struct _TpxProcessProtocol  TpxProcessProtocol;
-typedef struct _TpxProcessTransport TpxProcessTransport;
 
 #define TPX_TYPE_PROCESS_LAUNCHER (tpx_process_launcher_get_type ())
 
