@@ -90,7 +90,7 @@ build_env = {k: v for k, v in os.environ.items()
              and not k.startswith('MESON')}
 result, details = run([args.meson, 'setup', build, args.source, '--prefix', prefix,
                        f'-Dpygobject-override-dir={override_dir}',
-                       '-Dintrospection=enabled', '-Dtests=false', '-Dexamples=false',
+                       '-Dintrospection=enabled', '-Dtests=disabled', '-Dexamples=disabled',
                        '-Ddocs=disabled'], env=build_env)
 if not check(result.returncode == 0, 'meson setup --prefix WORK/prefix -Dpygobject-override-dir=...', details):
     finish()
