@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 
 #include "tpx-version-macros.h"
+#include "tpx-process-protocol.h"
+#include "tpx-process-transport.h"
 
 G_BEGIN_DECLS
 
@@ -57,9 +59,6 @@ typedef enum {
   TPX_KILL_MODE_PROCESS_GROUP,
   TPX_KILL_MODE_CGROUP,
 } TpxKillMode;
-
-typedef struct _TpxProcessProtocol  TpxProcessProtocol;
-typedef struct _TpxProcessTransport TpxProcessTransport;
 
 #define TPX_TYPE_PROCESS_LAUNCHER (tpx_process_launcher_get_type ())
 

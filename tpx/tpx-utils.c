@@ -368,7 +368,7 @@ helper_task_new (HelperKind           kind,
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (nullable): called once the child has ended, or
  *   on failure
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * Runs a program and collects its standard output, like Twisted's
  * `twisted.internet.utils.getProcessOutput`.
@@ -460,7 +460,7 @@ tpx_get_process_output_finish (GAsyncResult  *result,
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (nullable): called once the child has ended, or
  *   on failure
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * Runs a program and gets its exit code, like Twisted's
  * `twisted.internet.utils.getProcessValue`.
@@ -536,7 +536,7 @@ tpx_get_process_value_finish (GAsyncResult  *result,
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (nullable): called once the child has ended, or
  *   on failure
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * Runs a program and collects its standard output, its standard error and
  * its exit code, like Twisted's
