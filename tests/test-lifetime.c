@@ -1099,6 +1099,44 @@ test_signal_tree_process_group (void)
   signal_tree_after_reap (TPX_KILL_MODE_PROCESS_GROUP);
 }
 
+typedef struct {
+  pid_t pid;
+} Zombie;
+
+static gboolean
+zombie_cond (gpointer user_data)
+{
+  return process_state (((Zombie *) user_data)->pid) == 'Z';
+}
+
+/* Members of the group that died but nobody reaped (where init does not
+ * reap orphans, as in some containers) are not the tree: once they are
+ * all that is left, EXITED_ALREADY, as n_tree_processes says 0 and as in
+ * CGROUP mode. Here we, the subreaper, leave them unreaped for a while. */
+static void
+test_signal_tree_zombies (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS_GROUP);
+  g_autoptr(Tree) tree = tree_spawn (launcher, FALSE);
+  g_autoptr(GError) error = NULL;
+  Zombie middle = { tree->middle }, leaf = { tree->leaf };
+
+  tpx_process_transport_stop (tree->transport);
+  wait_ended (tree->rec);
+  run_until (zombie_cond, &middle, TRUE, "the middle process to die");
+  run_until (zombie_cond, &leaf, TRUE, "the leaf process to die");
+
+  g_assert_cmpuint (tpx_process_transport_get_n_tree_processes (tree->transport), ==, 0);
+  g_assert_false (tpx_process_transport_signal_tree (tree->transport, "TERM", &error));
+  g_assert_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY);
+
+  assert_orphan_killed (tree->middle, SIGTERM);
+  assert_orphan_killed (tree->leaf, SIGTERM);
+  g_assert_no_errno (kill (tree->daemon, SIGKILL));
+  assert_orphan_killed (tree->daemon, SIGKILL);
+  teardown ();
+}
+
 static void
 test_signal_tree_cgroup (void)
 {
@@ -1681,6 +1719,7 @@ main (int    argc,
   g_test_add_func ("/tpx/lifetime/signal-tree/process", test_signal_tree_process);
   g_test_add_func ("/tpx/lifetime/signal-tree/process-group", test_signal_tree_process_group);
   g_test_add_func ("/tpx/lifetime/signal-tree/cgroup", test_signal_tree_cgroup);
+  g_test_add_func ("/tpx/lifetime/signal-tree/zombies", test_signal_tree_zombies);
   g_test_add_func ("/tpx/lifetime/cgroup/daemon-outlives", test_cgroup_daemon_outlives);
   g_test_add_func ("/tpx/lifetime/cgroup/removed-after-transport", test_cgroup_removed_after_transport);
   g_test_add_func ("/tpx/lifetime/cgroup/not-supported", test_cgroup_not_supported);

@@ -1813,6 +1813,7 @@ signal_tree (TpxProcessTransport  *self,
 {
   g_autoptr(GError) local_error = NULL;
   int saved_errno;
+  gboolean reaped;
   gboolean sent;
 
   switch (self->kill_mode)
@@ -1830,8 +1831,18 @@ signal_tree (TpxProcessTransport  *self,
     case TPX_KILL_MODE_PROCESS_GROUP:
       /* Before the reap, the group cannot have been reused (its leader is
        * our child); after it, the group lives as long as any member. */
-      sent = kill (-self->pid, signum) == 0;
-      saved_errno = errno;
+      g_mutex_lock (&self->child_lock);
+      reaped = self->reaped;
+      g_mutex_unlock (&self->child_lock);
+      /* After the reap, members that died but that nobody reaped (an init
+       * that does not reap orphans) keep the group: they are not the tree. */
+      sent = FALSE;
+      saved_errno = ESRCH;
+      if (!reaped || tpx_child_count_group (self->pid) > 0)
+        {
+          sent = kill (-self->pid, signum) == 0;
+          saved_errno = errno;
+        }
       if (sent)
         return TRUE;
       if (saved_errno == ESRCH)
