@@ -1260,13 +1260,26 @@ test_cgroup_not_supported (void)
 /* ------------------------------------------------------------------ */
 /* die_with_parent */
 
+static void
+middle_ready_cb (TpxProcessTransport *transport,
+                 int                  child_fd,
+                 GBytes              *data,
+                 gpointer             user_data)
+{
+  /* Its child is ready (it wrote before we die: no SIGPIPE). */
+  g_print ("grandchild %d\n", tpx_process_transport_get_pid (transport));
+  fflush (stdout);
+}
+
 /* The middle process of the die-with-parent tests: this program run
  * again, which spawns the helper in @mode with tpx from its main thread
- * (with die_with_parent or not), says "grandchild PID" and runs its main
- * loop until it is killed. */
+ * (with die_with_parent or not; as nobody or not), says "grandchild PID"
+ * once the helper said "ready", and runs its main loop until it is
+ * killed. */
 static int
 middle_main (const char *helper,
-             gboolean    die_with_parent)
+             gboolean    die_with_parent,
+             gboolean    as_nobody)
 {
   g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
   g_autoptr(TpxProcessTransport) transport = NULL;
@@ -1275,6 +1288,11 @@ middle_main (const char *helper,
   const char *argv[] = { helper, "sleep-forever", NULL };
 
   tpx_process_launcher_set_die_with_parent (launcher, die_with_parent);
+  if (as_nobody)
+    {
+      tpx_process_launcher_set_uid (launcher, 65534);
+      tpx_process_launcher_set_gid (launcher, 65534);
+    }
   transport = tpx_process_launcher_spawn (launcher, NULL, helper, argv, &error);
   if (transport == NULL)
     {
@@ -1282,8 +1300,7 @@ middle_main (const char *helper,
       return 1;
     }
 
-  g_print ("grandchild %d\n", tpx_process_transport_get_pid (transport));
-  fflush (stdout);
+  g_signal_connect (transport, "child-data", G_CALLBACK (middle_ready_cb), NULL);
   g_main_loop_run (loop);
 
   return 0;
@@ -1292,11 +1309,12 @@ middle_main (const char *helper,
 /* Spawns the middle, kills it once it said its child's pid; returns that
  * pid (an orphan of ours now). */
 static pid_t
-kill_middle (gboolean die_with_parent)
+kill_middle (gboolean die_with_parent,
+             gboolean as_nobody)
 {
   g_autofree char *self = g_test_build_filename (G_TEST_BUILT, "test-lifetime", NULL);
   const char *argv[] = { self, MIDDLE_MODE, tpx_test_helper_path (),
-                         die_with_parent ? "1" : "0", NULL };
+                         die_with_parent ? "1" : "0", as_nobody ? "nobody" : NULL, NULL };
   g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
   g_autoptr(TpxProcessTransport) transport = NULL;
   g_autoptr(TpxTestRecorder) rec = NULL;
@@ -1324,8 +1342,26 @@ kill_middle (gboolean die_with_parent)
 static void
 test_die_with_parent (void)
 {
-  pid_t grandchild = kill_middle (TRUE);
+  pid_t grandchild = kill_middle (TRUE, FALSE);
 
+  assert_orphan_killed (grandchild, SIGKILL);
+  teardown ();
+}
+
+/* A child that runs as another user keeps its death signal: the kernel
+ * clears it when the ids change, so it must be armed after they did. */
+static void
+test_die_with_parent_other_user (void)
+{
+  pid_t grandchild;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("switching the child to another uid needs root");
+      return;
+    }
+
+  grandchild = kill_middle (TRUE, TRUE);
   assert_orphan_killed (grandchild, SIGKILL);
   teardown ();
 }
@@ -1335,7 +1371,7 @@ test_die_with_parent (void)
 static void
 test_die_with_parent_off (void)
 {
-  pid_t grandchild = kill_middle (FALSE);
+  pid_t grandchild = kill_middle (FALSE, FALSE);
 
   assert_alive (grandchild);
   g_assert_no_errno (kill (grandchild, SIGTERM));
@@ -1688,8 +1724,9 @@ main (int    argc,
 {
   struct sigaction action = { .sa_handler = fatal_signal_handler };
 
-  if (argc == 4 && strcmp (argv[1], MIDDLE_MODE) == 0)
-    return middle_main (argv[2], strcmp (argv[3], "1") == 0);
+  if (argc >= 4 && strcmp (argv[1], MIDDLE_MODE) == 0)
+    return middle_main (argv[2], strcmp (argv[3], "1") == 0,
+                        argc > 4 && strcmp (argv[4], "nobody") == 0);
 
   g_test_init (&argc, &argv, NULL);
 
@@ -1724,6 +1761,7 @@ main (int    argc,
   g_test_add_func ("/tpx/lifetime/cgroup/removed-after-transport", test_cgroup_removed_after_transport);
   g_test_add_func ("/tpx/lifetime/cgroup/not-supported", test_cgroup_not_supported);
   g_test_add_func ("/tpx/lifetime/die-with-parent/killed", test_die_with_parent);
+  g_test_add_func ("/tpx/lifetime/die-with-parent/other-user", test_die_with_parent_other_user);
   g_test_add_func ("/tpx/lifetime/die-with-parent/off", test_die_with_parent_off);
   g_test_add_func ("/tpx/lifetime/die-with-parent/thread", test_die_with_parent_thread);
   g_test_add_func ("/tpx/lifetime/wait/end", test_wait_async);
