@@ -492,15 +492,20 @@ def test_cgroup_not_supported(tracked):
 
 # -- die_with_parent -------------------------------------------------------------
 
+# Says its child's pid once the child said "ready" (so that the child,
+# still starting, cannot die of SIGPIPE instead of the signal under test).
 MIDDLE = textwrap.dedent("""
     import sys
     import gi
     gi.require_version("Tpx", "1")
     from gi.repository import GLib, Tpx
 
-    transport = Tpx.spawn_process(None, sys.argv[1], [sys.argv[1], "sleep-forever"],
-                                  die_with_parent=sys.argv[2] == "1")
-    print("grandchild %d" % transport.get_pid(), flush=True)
+    class Ready(Tpx.ProcessProtocol):
+        def outReceived(self, data):
+            print("grandchild %d" % self.transport.get_pid(), flush=True)
+
+    Tpx.spawn_process(Ready(), sys.argv[1], [sys.argv[1], "sleep-forever"],
+                      die_with_parent=sys.argv[2] == "1")
     GLib.MainLoop().run()
 """)
 
