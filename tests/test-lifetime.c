@@ -12,7 +12,10 @@
  * to it: a test reaps each one and checks which signal ended it. A daemon a
  * test leaves alive on purpose, or any process of a failed test, is killed
  * by the teardown, or by a handler of SIGABRT (a failed assertion) and
- * SIGTERM (meson's timeout) with async-signal-safe calls only.
+ * SIGTERM (meson's timeout) with async-signal-safe calls only. The
+ * teardown also waits until every transport a test made is finalized: a
+ * stop() keeps its transport (and in CGROUP mode the cgroup's fds) until
+ * its stop timeout passed, so the tests use a short one.
  *
  * Timing is only ever asserted one way ("SIGKILL did not come before the
  * stop timeout"): the suite also runs under valgrind, some 20 times slower.
@@ -53,6 +56,9 @@ static pid_t test_pid;
 static pid_t tracked_pids[MAX_TRACKED];
 static char  tracked_cgroups[MAX_TRACKED][PATH_MAX];
 
+/* Every transport a test made (GWeakRef *), for the teardown. */
+static GPtrArray *tracked_transports;
+
 /* ------------------------------------------------------------------ */
 /* Cleanup, also from a signal handler */
 
@@ -75,6 +81,24 @@ untrack_pid (pid_t pid)
     if (tracked_pids[i] == pid)
       tracked_pids[i] = 0;
 }
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+static void
+track_transport (TpxProcessTransport *transport)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, transport);
+  g_ptr_array_add (tracked_transports, ref);
+}
+
+static gboolean transports_finalized_cond (gpointer user_data);
 
 static void
 track_cgroup (const char *path)
@@ -142,13 +166,22 @@ fatal_signal_handler (int signum)
   raise (signum);
 }
 
-/* Every test ends here: nothing of what it started may be left. Processes
- * a test still tracks are killed (and the test fails), then every child
- * left, orphans included, is reaped. */
+static void run_until (gboolean  (*cond) (gpointer),
+                       gpointer    user_data,
+                       gboolean    external,
+                       const char *what);
+
+/* Every test ends here, once its own references are gone: nothing of what
+ * it started may be left. Its transports are finalized (a stop timeout
+ * may have to pass), processes a test still tracks are killed (and the
+ * test fails), then every child left, orphans included, is reaped. */
 static void
 teardown (void)
 {
   gboolean leftovers = FALSE;
+
+  run_until (transports_finalized_cond, NULL, TRUE, "every transport to be finalized");
+  g_ptr_array_set_size (tracked_transports, 0);
 
   for (guint i = 0; i < MAX_TRACKED; i++)
     if (tracked_pids[i] > 0)
@@ -180,6 +213,20 @@ teardown (void)
 /* Waiting */
 
 typedef gboolean (*Condition) (gpointer user_data);
+
+static gboolean
+transports_finalized_cond (gpointer user_data)
+{
+  for (guint i = 0; i < tracked_transports->len; i++)
+    {
+      g_autoptr(GObject) object = g_weak_ref_get (g_ptr_array_index (tracked_transports, i));
+
+      if (object != NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
 
 static gboolean
 flag_cb (gpointer user_data)
@@ -376,25 +423,34 @@ wait_lines (TpxTestRecorder *rec,
   g_assert_false (rec->ended);
 }
 
+/* A launcher in kill mode @mode with a stop timeout of STOP_TIMEOUT_MS
+ * (see the teardown). */
 static TpxProcessLauncher *
 launcher_new (TpxKillMode mode)
 {
   TpxProcessLauncher *launcher = tpx_process_launcher_new ();
 
   tpx_process_launcher_set_kill_mode (launcher, mode);
+  tpx_process_launcher_set_stop_timeout (launcher, STOP_TIMEOUT_MS);
 
   return launcher;
 }
 
-/* Spawns the helper in @mode (one argument at most) and records it. */
+/* Spawns the helper in @mode (one argument at most) and records it; a
+ * NULL @launcher is launcher_new (PROCESS). */
 static TpxTestRecorder *
 record_helper (TpxProcessLauncher *launcher,
                const char         *mode,
                const char         *arg)
 {
+  g_autoptr(TpxProcessLauncher) own = NULL;
   g_auto(GStrv) argv = tpx_test_helper_argv (mode, arg, NULL);
-  g_autoptr(TpxProcessTransport) transport =
-    tpx_test_spawn_helper (launcher, (const char * const *) argv);
+  g_autoptr(TpxProcessTransport) transport = NULL;
+
+  if (launcher == NULL)
+    launcher = own = launcher_new (TPX_KILL_MODE_PROCESS);
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
+  track_transport (transport);
 
   return tpx_test_recorder_new (transport);
 }
@@ -409,6 +465,7 @@ record_argv (TpxProcessLauncher *launcher,
 
   transport = tpx_process_launcher_spawn (launcher, NULL, argv[0], argv, &error);
   g_assert_no_error (error);
+  track_transport (transport);
 
   return tpx_test_recorder_new (transport);
 }
@@ -627,9 +684,13 @@ static void
 test_defaults (void)
 {
   g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
-  g_autoptr(TpxTestRecorder) rec = record_ready (launcher, "sleep-forever");
+  g_autoptr(TpxTestRecorder) rec = NULL;
   g_autoptr(GError) error = NULL;
   gboolean timed_out = TRUE;
+
+  /* Every default but the stop timeout (the teardown would wait 5 s). */
+  tpx_process_launcher_set_stop_timeout (launcher, STOP_TIMEOUT_MS);
+  rec = record_ready (launcher, "sleep-forever");
 
   /* PROCESS mode: the tree is the child alone; nothing happens by itself. */
   g_assert_false (tpx_process_transport_get_timed_out (rec->transport));
@@ -646,13 +707,12 @@ test_defaults (void)
 
   g_assert_false (tpx_process_transport_signal_tree (rec->transport, "TERM", &error));
   g_assert_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY);
-  teardown ();
 }
 
 static void
 test_stop_signal (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
 
   tpx_process_launcher_set_stop_signal (launcher, SIGHUP);
@@ -660,7 +720,6 @@ test_stop_signal (void)
   tpx_process_transport_stop (rec->transport);
   wait_ended (rec);
   tpx_test_assert_killed (rec->end_status, SIGHUP);
-  teardown ();
 }
 
 /* A child that ignores SIGTERM gets SIGKILL, and not before the stop
@@ -668,7 +727,7 @@ test_stop_signal (void)
 static void
 test_stop_escalation (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
   gint64 start;
 
@@ -684,7 +743,6 @@ test_stop_escalation (void)
   g_assert_cmpint (elapsed_ms (start), >=, STOP_TIMEOUT_MS);
   tpx_test_assert_killed (rec->end_status, SIGKILL);
   g_assert_cmpuint (rec->n_ended, ==, 1);
-  teardown ();
 }
 
 /* A stop timeout of 0: SIGKILL at once, and no SIGTERM first (a child
@@ -692,7 +750,7 @@ test_stop_escalation (void)
 static void
 test_stop_zero_timeout (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
 
   tpx_process_launcher_set_stop_timeout (launcher, 0);
@@ -700,7 +758,6 @@ test_stop_zero_timeout (void)
   tpx_process_transport_stop (rec->transport);
   wait_ended (rec);
   tpx_test_assert_killed (rec->end_status, SIGKILL);
-  teardown ();
 }
 
 /* stop() is idempotent: one end, one status; after the end it does
@@ -708,7 +765,7 @@ test_stop_zero_timeout (void)
 static void
 test_stop_idempotent (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = record_helper (launcher, "sleep-forever", NULL);
 
   for (guint i = 0; i < 3; i++)
@@ -730,7 +787,6 @@ test_stop_idempotent (void)
   tpx_process_transport_stop (rec->transport);
   tpx_test_assert_exited (tpx_process_transport_get_status (rec->transport), 3);
   g_assert_cmpuint (rec->n_ended, ==, 1);
-  teardown ();
 }
 
 /* A transport without a child: stop() does nothing, the rest says so. */
@@ -745,7 +801,6 @@ test_no_child (void)
   g_assert_cmpuint (tpx_process_transport_get_n_tree_processes (transport), ==, 0);
   g_assert_false (tpx_process_transport_signal_tree (transport, "TERM", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -762,7 +817,7 @@ notify_count_cb (GObject    *object,
 static void
 test_timeout_expires (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
   guint n_notify = 0;
   gint64 start = g_get_monotonic_time ();
@@ -780,14 +835,13 @@ test_timeout_expires (void)
   g_assert_cmpuint (n_notify, ==, 1);
   /* The timeout stopped it: the stop signal, SIGTERM. */
   tpx_test_assert_killed (rec->end_status, SIGTERM);
-  teardown ();
 }
 
 /* A timeout stops with the launcher's settings: SIGKILL follows. */
 static void
 test_timeout_escalation (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
   gint64 start = g_get_monotonic_time ();
 
@@ -799,13 +853,12 @@ test_timeout_escalation (void)
   g_assert_cmpint (elapsed_ms (start), >=, 100 + STOP_TIMEOUT_MS);
   g_assert_true (tpx_process_transport_get_timed_out (rec->transport));
   tpx_test_assert_killed (rec->end_status, SIGKILL);
-  teardown ();
 }
 
 static void
 test_timeout_not_reached (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
   g_auto(GStrv) argv = tpx_test_helper_argv ("exit", "0", NULL);
 
@@ -813,7 +866,6 @@ test_timeout_not_reached (void)
   rec = tpx_test_run_helper_argv (launcher, (const char * const *) argv, TIMEOUT_MS);
   tpx_test_assert_exited (rec->end_status, 0);
   g_assert_false (tpx_process_transport_get_timed_out (rec->transport));
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -825,7 +877,7 @@ test_timeout_not_reached (void)
 static void
 test_drain_timeout (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
   g_autofree char *trace = NULL;
   gint64 exited_at;
@@ -852,7 +904,6 @@ test_drain_timeout (void)
   tpx_test_assert_exited (rec->end_status, 0);
 
   /* The grandchild saw its stdin close, and exits (an orphan: ours). */
-  teardown ();
 }
 
 /* 0: the pipes close right after the reap, once what is readable now was
@@ -860,7 +911,7 @@ test_drain_timeout (void)
 static void
 test_drain_zero (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = NULL;
   const char *argv[] = {
     "/bin/sh", "-c", "printf early; exec \"$0\" grandchild", tpx_test_helper_path (), NULL
@@ -874,7 +925,6 @@ test_drain_zero (void)
    * drain, lets it go.) */
   g_assert_true (g_str_has_prefix (tpx_test_recorder_text (rec, 1), "early"));
   g_assert_cmpuint (rec->n_ended, ==, 1);
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -909,7 +959,6 @@ test_tree_process_group (void)
 
   g_assert_no_errno (kill (daemon, SIGKILL));
   assert_orphan_killed (daemon, SIGKILL);
-  teardown ();
 }
 
 static void
@@ -940,7 +989,6 @@ test_tree_cgroup (void)
   g_assert_cmpuint (tpx_process_transport_get_n_tree_processes (tree->transport), ==, 0);
   g_assert_false (tpx_process_transport_signal_tree (tree->transport, "TERM", &error));
   g_assert_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY);
-  teardown ();
 }
 
 /* Every process of the tree ignores SIGTERM: SIGKILL reaches all of it,
@@ -976,7 +1024,6 @@ tree_escalation (TpxKillMode mode)
       g_assert_no_errno (kill (tree->daemon, SIGKILL));
       assert_orphan_killed (tree->daemon, SIGKILL);
     }
-  teardown ();
 }
 
 static void
@@ -1018,7 +1065,6 @@ test_tree_process (void)
   assert_orphan_killed (tree->leaf, SIGKILL);
   g_assert_no_errno (kill (tree->daemon, SIGKILL));
   assert_orphan_killed (tree->daemon, SIGKILL);
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1027,7 +1073,7 @@ test_tree_process (void)
 static void
 test_signal_tree_process (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxTestRecorder) rec = record_ready (launcher, "sleep-forever");
   g_autoptr(GError) error = NULL;
 
@@ -1044,7 +1090,6 @@ test_signal_tree_process (void)
 
   g_assert_false (tpx_process_transport_signal_tree (rec->transport, "KILL", &error));
   g_assert_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY);
-  teardown ();
 }
 
 /* After the child was reaped, signal_tree() still reaches what is left
@@ -1090,7 +1135,6 @@ signal_tree_after_reap (TpxKillMode mode)
   g_assert_cmpuint (tpx_process_transport_get_n_tree_processes (tree->transport), ==, 0);
   g_assert_false (tpx_process_transport_signal_tree (tree->transport, "USR1", &error));
   g_assert_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY);
-  teardown ();
 }
 
 static void
@@ -1134,7 +1178,6 @@ test_signal_tree_zombies (void)
   assert_orphan_killed (tree->leaf, SIGTERM);
   g_assert_no_errno (kill (tree->daemon, SIGKILL));
   assert_orphan_killed (tree->daemon, SIGKILL);
-  teardown ();
 }
 
 static void
@@ -1176,7 +1219,6 @@ test_cgroup_daemon_outlives (void)
   g_assert_no_error (error);
   assert_orphan_killed (tree->daemon, SIGTERM);
   wait_cgroup_removed (tree->cgroup);
-  teardown ();
 }
 
 /* The cgroup is removed even after the transport is gone. */
@@ -1210,7 +1252,6 @@ test_cgroup_removed_after_transport (void)
   g_assert_no_errno (kill (daemon, SIGKILL));
   assert_orphan_killed (daemon, SIGKILL);
   wait_cgroup_removed (tree->cgroup);
-  teardown ();
 }
 
 /* No cgroup v2 at the parent given: NOT_SUPPORTED, nothing left behind
@@ -1254,7 +1295,6 @@ test_cgroup_not_supported (void)
           g_assert_false (g_str_has_prefix (name, prefix));
         }
     }
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1281,7 +1321,7 @@ middle_main (const char *helper,
              gboolean    die_with_parent,
              gboolean    as_nobody)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxProcessTransport) transport = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -1315,7 +1355,7 @@ kill_middle (gboolean die_with_parent,
   g_autofree char *self = g_test_build_filename (G_TEST_BUILT, "test-lifetime", NULL);
   const char *argv[] = { self, MIDDLE_MODE, tpx_test_helper_path (),
                          die_with_parent ? "1" : "0", as_nobody ? "nobody" : NULL, NULL };
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxProcessTransport) transport = NULL;
   g_autoptr(TpxTestRecorder) rec = NULL;
   g_autoptr(GError) error = NULL;
@@ -1324,6 +1364,7 @@ kill_middle (gboolean die_with_parent,
   tpx_process_launcher_inherit_environ (launcher);
   transport = tpx_process_launcher_spawn (launcher, NULL, self, argv, &error);
   g_assert_no_error (error);
+  track_transport (transport);
   rec = tpx_test_recorder_new (transport);
   wait_lines (rec, 1);
   grandchild = role_pid (tpx_test_recorder_text (rec, 1), "grandchild");
@@ -1345,7 +1386,6 @@ test_die_with_parent (void)
   pid_t grandchild = kill_middle (TRUE, FALSE);
 
   assert_orphan_killed (grandchild, SIGKILL);
-  teardown ();
 }
 
 /* A child that runs as another user keeps its death signal: the kernel
@@ -1363,7 +1403,6 @@ test_die_with_parent_other_user (void)
 
   grandchild = kill_middle (TRUE, TRUE);
   assert_orphan_killed (grandchild, SIGKILL);
-  teardown ();
 }
 
 /* Without it, the middle's child lives on (so the test above is not a
@@ -1376,7 +1415,6 @@ test_die_with_parent_off (void)
   assert_alive (grandchild);
   g_assert_no_errno (kill (grandchild, SIGTERM));
   assert_orphan_killed (grandchild, SIGTERM);
-  teardown ();
 }
 
 static gpointer
@@ -1400,7 +1438,7 @@ spawn_in_thread_func (gpointer data)
 static void
 test_die_with_parent_thread (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(TpxProcessTransport) transport = NULL;
   g_autoptr(TpxTestRecorder) rec = NULL;
   GThread *thread;
@@ -1408,11 +1446,11 @@ test_die_with_parent_thread (void)
   tpx_process_launcher_set_die_with_parent (launcher, TRUE);
   thread = g_thread_new ("spawner", spawn_in_thread_func, launcher);
   transport = g_thread_join (thread);
+  track_transport (transport);
   rec = tpx_test_recorder_new (transport);
 
   wait_ended (rec);
   tpx_test_assert_killed (rec->end_status, SIGKILL);
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1475,7 +1513,6 @@ test_wait_async (void)
 
   wait_result_clear (&w1);
   wait_result_clear (&w2);
-  teardown ();
 }
 
 /* Called after the end: at the next iteration, never inside the call. */
@@ -1497,7 +1534,6 @@ test_wait_async_after_end (void)
   g_assert_true (status == rec->end_status);
   tpx_test_assert_exited (status, 0);
   wait_result_clear (&w);
-  teardown ();
 }
 
 /* Cancelling fails the wait and does nothing to the child. */
@@ -1541,7 +1577,6 @@ test_wait_async_cancel (void)
   wait_result_clear (&w);
   wait_result_clear (&w_before);
   wait_result_clear (&w_other);
-  teardown ();
 }
 
 static void
@@ -1556,7 +1591,6 @@ test_wait_async_no_child (void)
   g_assert_null (tpx_process_transport_wait_finish (transport, w.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
   wait_result_clear (&w);
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1578,7 +1612,7 @@ helper_cb (GObject      *source,
 static void
 test_utils_timeout (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   const char *args[] = { "sleep-forever", NULL };
   const char *sh_args[] = {
     "-c", "printf partial; printf oops >&2; exec \"$0\" sleep-forever", tpx_test_helper_path (), NULL
@@ -1625,14 +1659,13 @@ test_utils_timeout (void)
   wait_result_clear (&w);
 
   tpx_test_assert_no_children ();
-  teardown ();
 }
 
 /* A child that ends in time is not affected by the timeout. */
 static void
 test_utils_timeout_not_reached (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   const char *args[] = { "write-out", "in time", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) out = NULL;
@@ -1646,7 +1679,6 @@ test_utils_timeout_not_reached (void)
   g_assert_no_error (error);
   g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "in time", 7);
   wait_result_clear (&w);
-  teardown ();
 }
 
 static gboolean
@@ -1679,7 +1711,7 @@ line_cond (gpointer user_data)
 static void
 test_utils_cancel_stops (void)
 {
-  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_autoptr(TpxProcessLauncher) launcher = launcher_new (TPX_KILL_MODE_PROCESS);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GString) text = g_string_new (NULL);
   g_autoptr(GSource) source = NULL;
@@ -1713,10 +1745,26 @@ test_utils_cancel_stops (void)
   close (fds[0]);
 
   tpx_test_assert_no_children ();
-  teardown ();
 }
 
 /* ------------------------------------------------------------------ */
+
+/* Each test runs, its own references go, then the teardown. */
+static void
+run_test (gpointer      fixture,
+          gconstpointer data)
+{
+  void (*test) (void) = (void (*) (void)) data;
+
+  test ();
+}
+
+static void
+run_teardown (gpointer      fixture,
+              gconstpointer data)
+{
+  teardown ();
+}
 
 int
 main (int    argc,
@@ -1736,41 +1784,47 @@ main (int    argc,
   sigaction (SIGALRM, &action, NULL);
   /* Orphans of the trees come back to us, to be checked and reaped. */
   g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1));
+  tracked_transports = g_ptr_array_new_with_free_func (weak_ref_free);
 
-  g_test_add_func ("/tpx/lifetime/defaults", test_defaults);
-  g_test_add_func ("/tpx/lifetime/no-child", test_no_child);
-  g_test_add_func ("/tpx/lifetime/stop/signal", test_stop_signal);
-  g_test_add_func ("/tpx/lifetime/stop/escalation", test_stop_escalation);
-  g_test_add_func ("/tpx/lifetime/stop/zero-timeout", test_stop_zero_timeout);
-  g_test_add_func ("/tpx/lifetime/stop/idempotent", test_stop_idempotent);
-  g_test_add_func ("/tpx/lifetime/timeout/expires", test_timeout_expires);
-  g_test_add_func ("/tpx/lifetime/timeout/escalation", test_timeout_escalation);
-  g_test_add_func ("/tpx/lifetime/timeout/not-reached", test_timeout_not_reached);
-  g_test_add_func ("/tpx/lifetime/drain/timeout", test_drain_timeout);
-  g_test_add_func ("/tpx/lifetime/drain/zero", test_drain_zero);
-  g_test_add_func ("/tpx/lifetime/tree/process", test_tree_process);
-  g_test_add_func ("/tpx/lifetime/tree/process-group", test_tree_process_group);
-  g_test_add_func ("/tpx/lifetime/tree/cgroup", test_tree_cgroup);
-  g_test_add_func ("/tpx/lifetime/tree/escalation-process-group", test_tree_escalation_process_group);
-  g_test_add_func ("/tpx/lifetime/tree/escalation-cgroup", test_tree_escalation_cgroup);
-  g_test_add_func ("/tpx/lifetime/signal-tree/process", test_signal_tree_process);
-  g_test_add_func ("/tpx/lifetime/signal-tree/process-group", test_signal_tree_process_group);
-  g_test_add_func ("/tpx/lifetime/signal-tree/cgroup", test_signal_tree_cgroup);
-  g_test_add_func ("/tpx/lifetime/signal-tree/zombies", test_signal_tree_zombies);
-  g_test_add_func ("/tpx/lifetime/cgroup/daemon-outlives", test_cgroup_daemon_outlives);
-  g_test_add_func ("/tpx/lifetime/cgroup/removed-after-transport", test_cgroup_removed_after_transport);
-  g_test_add_func ("/tpx/lifetime/cgroup/not-supported", test_cgroup_not_supported);
-  g_test_add_func ("/tpx/lifetime/die-with-parent/killed", test_die_with_parent);
-  g_test_add_func ("/tpx/lifetime/die-with-parent/other-user", test_die_with_parent_other_user);
-  g_test_add_func ("/tpx/lifetime/die-with-parent/off", test_die_with_parent_off);
-  g_test_add_func ("/tpx/lifetime/die-with-parent/thread", test_die_with_parent_thread);
-  g_test_add_func ("/tpx/lifetime/wait/end", test_wait_async);
-  g_test_add_func ("/tpx/lifetime/wait/after-end", test_wait_async_after_end);
-  g_test_add_func ("/tpx/lifetime/wait/cancel", test_wait_async_cancel);
-  g_test_add_func ("/tpx/lifetime/wait/no-child", test_wait_async_no_child);
-  g_test_add_func ("/tpx/lifetime/utils/timeout", test_utils_timeout);
-  g_test_add_func ("/tpx/lifetime/utils/timeout-not-reached", test_utils_timeout_not_reached);
-  g_test_add_func ("/tpx/lifetime/utils/cancel-stops", test_utils_cancel_stops);
+#define ADD(path, func) \
+  g_test_add_vtable ("/tpx/lifetime/" path, 0, (gconstpointer) func, NULL, run_test, run_teardown)
+
+  ADD ("defaults", test_defaults);
+  ADD ("no-child", test_no_child);
+  ADD ("stop/signal", test_stop_signal);
+  ADD ("stop/escalation", test_stop_escalation);
+  ADD ("stop/zero-timeout", test_stop_zero_timeout);
+  ADD ("stop/idempotent", test_stop_idempotent);
+  ADD ("timeout/expires", test_timeout_expires);
+  ADD ("timeout/escalation", test_timeout_escalation);
+  ADD ("timeout/not-reached", test_timeout_not_reached);
+  ADD ("drain/timeout", test_drain_timeout);
+  ADD ("drain/zero", test_drain_zero);
+  ADD ("tree/process", test_tree_process);
+  ADD ("tree/process-group", test_tree_process_group);
+  ADD ("tree/cgroup", test_tree_cgroup);
+  ADD ("tree/escalation-process-group", test_tree_escalation_process_group);
+  ADD ("tree/escalation-cgroup", test_tree_escalation_cgroup);
+  ADD ("signal-tree/process", test_signal_tree_process);
+  ADD ("signal-tree/process-group", test_signal_tree_process_group);
+  ADD ("signal-tree/cgroup", test_signal_tree_cgroup);
+  ADD ("signal-tree/zombies", test_signal_tree_zombies);
+  ADD ("cgroup/daemon-outlives", test_cgroup_daemon_outlives);
+  ADD ("cgroup/removed-after-transport", test_cgroup_removed_after_transport);
+  ADD ("cgroup/not-supported", test_cgroup_not_supported);
+  ADD ("die-with-parent/killed", test_die_with_parent);
+  ADD ("die-with-parent/other-user", test_die_with_parent_other_user);
+  ADD ("die-with-parent/off", test_die_with_parent_off);
+  ADD ("die-with-parent/thread", test_die_with_parent_thread);
+  ADD ("wait/end", test_wait_async);
+  ADD ("wait/after-end", test_wait_async_after_end);
+  ADD ("wait/cancel", test_wait_async_cancel);
+  ADD ("wait/no-child", test_wait_async_no_child);
+  ADD ("utils/timeout", test_utils_timeout);
+  ADD ("utils/timeout-not-reached", test_utils_timeout_not_reached);
+  ADD ("utils/cancel-stops", test_utils_cancel_stops);
+
+#undef ADD
 
   return g_test_run ();
 }
