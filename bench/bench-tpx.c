@@ -422,6 +422,9 @@ run_w7 (const BenchOptions *opts)
         }
       else
         bench_reap_children (opts->tree_size - 1, SIGTERM);
+      /* The tree is gone: CGROUP mode's watch removes its cgroup now. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
     }
 
   printf ("# %s: %.3f ms from stop() to process-ended (mean of %ld trees of %ld); "
