@@ -421,6 +421,8 @@ def test_tree_escalation(tracked, kill_mode):
         skip_without_cgroup()
     tree = Tree(tracked, ignore_term=True, kill_mode=kill_mode,
                 stop_timeout=STOP_TIMEOUT)
+    if kill_mode == "cgroup":
+        tree.check_cgroup()
     start = time.monotonic()
     tree.transport.stop()
     tree.rec.wait(timeout=30)
@@ -430,6 +432,7 @@ def test_tree_escalation(tracked, kill_mode):
     assert_orphan_killed(tree.leaf, signal.SIGKILL, tracked)
     if kill_mode == "cgroup":
         assert_orphan_killed(tree.daemon, signal.SIGKILL, tracked)
+        tree.wait_cgroup_removed()
     else:
         assert_alive(tree.daemon)
         os.kill(tree.daemon, signal.SIGKILL)
@@ -441,6 +444,8 @@ def test_signal_tree_after_reap(tracked, kill_mode):
     if kill_mode == "cgroup":
         skip_without_cgroup()
     tree = Tree(tracked, kill_mode=kill_mode)
+    if kill_mode == "cgroup":
+        tree.check_cgroup()
     # The child alone; the rest of the tree holds the pipes.
     tree.transport.signalProcess("KILL")
     wait_exited(tree.rec)
@@ -453,6 +458,7 @@ def test_signal_tree_after_reap(tracked, kill_mode):
     assert_orphan_killed(tree.leaf, signal.SIGUSR1, tracked)
     if kill_mode == "cgroup":
         assert_orphan_killed(tree.daemon, signal.SIGUSR1, tracked)
+        tree.wait_cgroup_removed()
     else:
         os.kill(tree.daemon, signal.SIGKILL)
         assert_orphan_killed(tree.daemon, signal.SIGKILL, tracked)
