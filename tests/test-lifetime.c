@@ -617,7 +617,7 @@ role_pid (const char *text,
 }
 
 /* Spawns a whole tree and waits until each of its four processes said
- * its pid. */
+ * its pid and the child said "ready". */
 static Tree *
 tree_spawn (TpxProcessLauncher *launcher,
             gboolean            ignore_term)
@@ -627,7 +627,7 @@ tree_spawn (TpxProcessLauncher *launcher,
 
   tree->rec = record_helper (launcher, "tree", ignore_term ? "ignore-term" : NULL);
   tree->transport = tree->rec->transport;
-  wait_lines (tree->rec, 4);
+  wait_lines (tree->rec, 5);
 
   text = tpx_test_recorder_text (tree->rec, 1);
   tree->child = role_pid (text, "child");

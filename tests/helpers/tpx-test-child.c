@@ -445,7 +445,9 @@ say_and_pause (const char *role)
  * which forks a "leaf"; it also double-forks a "daemon" into a session of
  * its own, as daemons do, whose stdio then goes to /dev/null. Each says
  * "ROLE PID" on stdout (one write: the lines never mix) and sleeps until
- * killed. With "ignore-term", every one of them ignores SIGTERM. */
+ * killed; the child says "ready" once the daemon's first parent has been
+ * reaped, so that after the five lines the tree is exactly these four.
+ * With "ignore-term", every one of them ignores SIGTERM. */
 static int
 tree_mode (int argc, char **argv)
 {
@@ -501,6 +503,7 @@ tree_mode (int argc, char **argv)
   /* The daemon's first parent exits at once. */
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
+  write_str (1, "ready\n");
   pause_forever ();
 }
 

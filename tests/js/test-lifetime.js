@@ -171,13 +171,15 @@ class Tree {
     constructor(l, ignoreTerm = false) {
         this.rec = record(l, 'tree', ...ignoreTerm ? ['ignore-term'] : []);
         this.transport = this.rec.transport;
-        runUntil(() => this.rec.text(1).split('\n').length > 4 || this.rec.ended,
+        // Four "ROLE PID" lines and "ready".
+        runUntil(() => this.rec.text(1).split('\n').length > 5 || this.rec.ended,
             {timeoutMs: 30000, what: 'the tree to say its pids'});
         assert(!this.rec.ended, `the tree runs (stderr: ${this.rec.text(2)})`);
         const pids = {};
         for (const line of this.rec.text(1).trim().split('\n')) {
             const [role, pid] = line.split(' ');
-            pids[role] = Number(pid);
+            if (pid !== undefined)
+                pids[role] = Number(pid);
         }
         Object.assign(this, pids);
         assertEqual(this.child, this.transport.get_pid(), 'the child');

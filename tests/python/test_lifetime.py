@@ -187,10 +187,12 @@ class Tree:
         args = ("ignore-term",) if ignore_term else ()
         self.rec = spawn("tree", *args, **kwargs)
         self.transport = self.rec.transport
-        run_until(lambda: self.rec.bytes(1).count(b"\n") >= 4 or self.rec.ended,
+        # Four "ROLE PID" lines and "ready".
+        run_until(lambda: self.rec.bytes(1).count(b"\n") >= 5 or self.rec.ended,
                   what="the tree to say its pids")
         assert not self.rec.ended, self.rec.text(2)
-        pids = dict(line.split() for line in self.rec.text(1).splitlines())
+        pids = dict(line.split() for line in self.rec.text(1).splitlines()
+                    if line != "ready")
         self.child = int(pids["child"])
         self.middle = int(pids["middle"])
         self.leaf = int(pids["leaf"])
