@@ -337,6 +337,7 @@ def test_drain_forever(tracked, drain_timeout):
     ({"stop_timeout": -0.5}, ValueError),
     ({"drain_timeout": float("nan")}, ValueError),
     ({"drain_timeout": 1e12}, ValueError),
+    ({"timeout": float("inf")}, ValueError),
     ({"kill_mode": "tree"}, ValueError),
     ({"kill_mode": 7}, ValueError),
     ({"stop_signal": "NOSUCHSIGNAL"}, ValueError),

@@ -221,6 +221,8 @@ def _milliseconds(seconds, what, positive=False):
         raise ValueError('%s must be %s, not %r'
                          % (what, 'positive' if positive else
                             'zero or positive', seconds))
+    if math.isinf(seconds):
+        raise ValueError('%s is too long: %r s' % (what, seconds))
     ms = math.ceil(seconds * 1000)
     if ms > _MAX_MS:
         raise ValueError('%s is too long: %r s' % (what, seconds))
