@@ -313,6 +313,7 @@ tpx_child_signal_tree (TpxChild  *child,
                        GError   **error)
 {
   g_autoptr(GError) local_error = NULL;
+  gboolean reaped;
 
   switch (child->kill_mode)
     {
@@ -327,7 +328,18 @@ tpx_child_signal_tree (TpxChild  *child,
       return FALSE;
 
     case TPX_KILL_MODE_PROCESS_GROUP:
-      /* After the reap the group lives on as long as any member does. */
+      /* After the reap the group lives on as long as any member does; a
+       * member that died but that nobody reaped (an init that does not
+       * reap orphans) is not the tree, though kill() still reaches it. */
+      g_mutex_lock (&child->lock);
+      reaped = child->reaped;
+      g_mutex_unlock (&child->lock);
+      if (reaped && tpx_child_count_group (child->pid) == 0)
+        {
+          g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
+                       _("Nothing is left of the tree of child process %d"), (int) child->pid);
+          return FALSE;
+        }
       return signal_pgid (child, signum, TRUE, error);
 
     case TPX_KILL_MODE_PROCESS:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tpx-i18n-private.h"
+#include "tpx-process-launcher-private.h"
 #include "tpx-process-protocol.h"
 #include "tpx-process-transport-private.h"
 #include "tpx-spawn-private.h"
@@ -632,6 +633,14 @@ tpx_process_launcher_set_timeout (TpxProcessLauncher *self,
   g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
 
   self->timeout_ms = timeout_ms;
+}
+
+guint
+tpx_process_launcher_get_timeout_ms (TpxProcessLauncher *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_LAUNCHER (self), 0);
+
+  return self->timeout_ms;
 }
 
 /**

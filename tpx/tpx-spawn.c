@@ -394,16 +394,6 @@ child_main (void *data)
   if (plan->cgroup_procs_fd >= 0 && write (plan->cgroup_procs_fd, "0", 1) != 1)
     child_fail (args, STEP_CGROUP);
 
-  /* The parent may have died before the death signal was armed: then it
-   * is as if it had fired. */
-  if (plan->die_with_parent)
-    {
-      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
-        child_fail (args, STEP_PDEATHSIG);
-      if (getppid () != args->parent_pid)
-        _exit (128 + SIGKILL);
-    }
-
   /* Raw system calls: glibc's set*id() would try to change the ids of the
    * parent's other threads too, since this child shares their memory. */
   if (args->drop_groups && syscall (SYS_setgroups, 1, &args->group) < 0)
@@ -418,6 +408,17 @@ child_main (void *data)
     {
       errno = groups_errno;
       child_fail (args, STEP_SETGROUPS);
+    }
+
+  /* After the ids changed: the kernel clears the death signal when they
+   * do. The parent may have died before it was armed: then it is as if it
+   * had fired. */
+  if (plan->die_with_parent)
+    {
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+        child_fail (args, STEP_PDEATHSIG);
+      if (getppid () != args->parent_pid)
+        _exit (128 + SIGKILL);
     }
 
   if (plan->cwd != NULL && chdir (plan->cwd) < 0)

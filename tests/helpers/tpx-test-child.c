@@ -471,6 +471,80 @@ echo_after_eof_mode (int argc, char **argv)
   return 0;
 }
 
+/* Sleeps until a signal ends the process; never returns. */
+static void G_GNUC_NORETURN
+say_and_pause (const char *role)
+{
+  write_printf (1, "%s %d\n", role, (int) getpid ());
+  pause_forever ();
+}
+
+/* A whole tree to stop: this process ("child") forks a "middle" process,
+ * which forks a "leaf"; it also double-forks a "daemon" into a session of
+ * its own, as daemons do, whose stdio then goes to /dev/null. Each says
+ * "ROLE PID" on stdout (one write: the lines never mix) and sleeps until
+ * killed; the child says "ready" once the daemon's first parent has been
+ * reaped, so that after the five lines the tree is exactly these four.
+ * With "ignore-term", every one of them ignores SIGTERM. */
+static int
+tree_mode (int argc, char **argv)
+{
+  pid_t pid;
+
+  if (argc > 2 && strcmp (argv[2], "ignore-term") == 0)
+    signal (SIGTERM, SIG_IGN);
+
+  write_printf (1, "child %d\n", (int) getpid ());
+
+  pid = fork ();
+  if (pid < 0)
+    {
+      write_printf (2, "tpx-test-child: fork: %s\n", g_strerror (errno));
+      return 1;
+    }
+  if (pid == 0)
+    {
+      pid = fork ();
+      if (pid == 0)
+        say_and_pause ("leaf");
+      say_and_pause ("middle");
+    }
+
+  pid = fork ();
+  if (pid < 0)
+    {
+      write_printf (2, "tpx-test-child: fork: %s\n", g_strerror (errno));
+      return 1;
+    }
+  if (pid == 0)
+    {
+      /* The first fork leads a new session; the second, the daemon, can
+       * never get a terminal back. */
+      if (setsid () < 0 || (pid = fork ()) < 0)
+        _exit (1);
+      if (pid > 0)
+        _exit (0);
+
+      write_printf (1, "daemon %d\n", (int) getpid ());
+      {
+        int null_fd = open ("/dev/null", O_RDWR);
+
+        if (null_fd < 0 || dup2 (null_fd, 0) < 0 || dup2 (null_fd, 1) < 0 ||
+            dup2 (null_fd, 2) < 0)
+          _exit (1);
+        if (null_fd > 2)
+          close (null_fd);
+      }
+      pause_forever ();
+    }
+
+  /* The daemon's first parent exits at once. */
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  write_str (1, "ready\n");
+  pause_forever ();
+}
+
 static int
 count_stdin_mode (int argc, char **argv)
 {
@@ -559,6 +633,7 @@ static const Mode modes[] = {
   { "sleep-forever",    0, sleep_forever_mode },
   { "ignore-term",      0, ignore_term_mode },
   { "grandchild",       0, grandchild_mode },
+  { "tree",             0, tree_mode },
   { "count-stdin",      0, count_stdin_mode },
   { "ttys",             0, ttys_mode },
   { "echo-after-eof",   1, echo_after_eof_mode },
