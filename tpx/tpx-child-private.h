@@ -58,6 +58,7 @@ typedef struct
   int          stop_signal;
   guint        stop_timeout_ms;
   int          stopping;       /* atomic: stop() was called */
+  GSource     *stop_source;    /* lock; the SIGKILL timer of stop() */
 } TpxChild;
 
 /* Takes over @pidfd and @cgroup (nullable). */
@@ -91,5 +92,8 @@ guint    tpx_child_count_tree       (TpxChild       *child);
 void     tpx_child_stop             (TpxChild       *child,
                                      GMainContext   *context,
                                      GObject        *owner);
+/* The transport ended: a SIGKILL timer of stop() that nothing of the tree
+ * is left for goes now, with the reference it holds. */
+void     tpx_child_forget_stop_if_gone (TpxChild    *child);
 
 G_END_DECLS

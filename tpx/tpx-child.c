@@ -205,6 +205,7 @@ tpx_child_clear (TpxChild *child)
     close (child->pidfd);
   child->pidfd = -1;
   g_clear_pointer (&child->cgroup, tpx_cgroup_unref);
+  g_clear_pointer (&child->stop_source, g_source_unref);
   g_mutex_clear (&child->lock);
 }
 
@@ -399,6 +400,10 @@ stop_timeout_cb (gpointer user_data)
   if (tree_is_alive (timer->child))
     tpx_child_signal_tree (timer->child, SIGKILL, NULL);
 
+  g_mutex_lock (&timer->child->lock);
+  g_clear_pointer (&timer->child->stop_source, g_source_unref);
+  g_mutex_unlock (&timer->child->lock);
+
   return G_SOURCE_REMOVE;
 }
 
@@ -440,6 +445,22 @@ tpx_child_stop (TpxChild     *child,
   source = g_timeout_source_new (child->stop_timeout_ms);
   g_source_set_static_name (source, "[tpx] stop timeout");
   g_source_set_callback (source, stop_timeout_cb, timer, stop_timer_free);
+  g_mutex_lock (&child->lock);
+  child->stop_source = source;
   g_source_attach (source, context);
-  g_source_unref (source);
+  g_mutex_unlock (&child->lock);
+}
+
+void
+tpx_child_forget_stop_if_gone (TpxChild *child)
+{
+  GSource *source;
+
+  g_mutex_lock (&child->lock);
+  source = child->stop_source != NULL ? g_source_ref (child->stop_source) : NULL;
+  g_mutex_unlock (&child->lock);
+
+  if (source != NULL && !tree_is_alive (child))
+    g_source_destroy (source);
+  g_clear_pointer (&source, g_source_unref);
 }

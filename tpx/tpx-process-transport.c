@@ -697,6 +697,7 @@ announce (TpxProcessTransport *self)
   /* The cgroup goes once its last process did, even after us. */
   if (self->child.cgroup != NULL)
     tpx_cgroup_remove_when_empty (self->child.cgroup, self->context);
+  tpx_child_forget_stop_if_gone (&self->child);
 
   g_signal_emit (self, signals[PROCESS_ENDED], 0, self->status);
   if (self->protocol != NULL)
