@@ -8,6 +8,9 @@
  *                 from stdin to stdout until EOF
  *   sleep MS      sleep MS milliseconds, then exit
  *   idle          read stdin until EOF, then exit
+ *   tree N        fork N - 1 sleepers, say "ready" on stdout, and sleep;
+ *                 every process of the tree sleeps until a signal ends it
+ *                 and keeps stdout and stderr open
  *   lines BYTES   write bench_lines_block() to stdout until at least BYTES
  *                 are written (whole blocks), then exit
  */
@@ -16,6 +19,7 @@
 #endif
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +184,25 @@ do_sleep (long ms)
   return 0;
 }
 
+static void __attribute__ ((noreturn))
+do_tree (long n)
+{
+  for (long i = 1; i < n; i++)
+    {
+      pid_t pid = fork ();
+
+      if (pid < 0)
+        die ("fork");
+      if (pid == 0)
+        for (;;)
+          pause ();
+    }
+
+  write_all (1, (const unsigned char *) "ready\n", 6);
+  for (;;)
+    pause ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,12 +218,14 @@ main (int argc, char **argv)
     return do_sleep (atol (argv[2]));
   if (strcmp (mode, "lines") == 0 && argc == 3)
     return do_lines (atoll (argv[2]));
+  if (strcmp (mode, "tree") == 0 && argc == 3)
+    do_tree (atol (argv[2]));
   if (strcmp (mode, "idle") == 0)
     {
       drain_stdin ();
       return 0;
     }
 
-  fprintf (stderr, "usage: bench-child source BYTES | sink | pong CPU | sleep MS | idle | lines BYTES\n");
+  fprintf (stderr, "usage: bench-child source BYTES | sink | pong CPU | sleep MS | idle | tree N | lines BYTES\n");
   return 2;
 }

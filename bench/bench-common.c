@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,9 +24,11 @@ static void
 usage (void)
 {
   fprintf (stderr,
-           "usage: bench-COLUMN W1|W1h|W2|W3|W4[s|d]|W5|W6|W6e|L1 [--n N] [--bytes B]\n"
+           "usage: bench-COLUMN W1|W1h|W2|W3|W4[s|d]|W5|W6|W6e|W7|L1 [--n N] [--bytes B]\n"
            "       [--heap-mib M] [--seconds S] [--sleep-ms MS] [--pin-parent CPU]\n"
-           "       [--pin-child CPU] [--socketpair] [--vmsplice] [--pipe-size B] [--close-fds] [--vfunc] [--sync] [--child PATH]\n");
+           "       [--pin-child CPU] [--socketpair] [--vmsplice] [--pipe-size B] [--close-fds]\n"
+           "       [--tree-size N] [--kill-mode process|process-group|cgroup] [--vfunc] [--sync]\n"
+           "       [--child PATH]\n");
   exit (2);
 }
 
@@ -39,6 +43,8 @@ set_defaults (BenchOptions *opts)
   opts->pin_parent = -1;
   opts->pin_child = -1;
   opts->pipe_size = 1024 * 1024;
+  opts->tree_size = 50;
+  opts->kill_mode = BENCH_KILL_PROCESS_GROUP;
 
   switch (opts->workload)
     {
@@ -56,6 +62,9 @@ set_defaults (BenchOptions *opts)
       break;
     case BENCH_W6E:
       opts->seconds = 1.0;
+      break;
+    case BENCH_W7:
+      opts->n = 50;
       break;
     case BENCH_L1:
       opts->bytes = 100 * 1000 * 1000;
@@ -106,6 +115,8 @@ bench_parse_options (int            argc,
     opts->workload = BENCH_W6;
   else if (strcmp (name, "W6e") == 0)
     opts->workload = BENCH_W6E;
+  else if (strcmp (name, "W7") == 0)
+    opts->workload = BENCH_W7;
   else if (strcmp (name, "L1") == 0)
     opts->workload = BENCH_L1;
   else
@@ -164,13 +175,21 @@ bench_parse_options (int            argc,
         opts->pin_parent = atoi (value);
       else if (strcmp (arg, "--pin-child") == 0)
         opts->pin_child = atoi (value);
+      else if (strcmp (arg, "--tree-size") == 0)
+        opts->tree_size = atol (value);
+      else if (strcmp (arg, "--kill-mode") == 0 && strcmp (value, "process") == 0)
+        opts->kill_mode = BENCH_KILL_PROCESS;
+      else if (strcmp (arg, "--kill-mode") == 0 && strcmp (value, "process-group") == 0)
+        opts->kill_mode = BENCH_KILL_PROCESS_GROUP;
+      else if (strcmp (arg, "--kill-mode") == 0 && strcmp (value, "cgroup") == 0)
+        opts->kill_mode = BENCH_KILL_CGROUP;
       else if (strcmp (arg, "--child") == 0)
         snprintf (opts->child, sizeof opts->child, "%s", value);
       else
         usage ();
     }
 
-  if (opts->n <= 0 || opts->bytes <= 0 || opts->seconds <= 0)
+  if (opts->n <= 0 || opts->bytes <= 0 || opts->seconds <= 0 || opts->tree_size <= 0)
     usage ();
 
   /* Pin before anything (GLib's worker thread, libuv's threads) starts, so
@@ -217,6 +236,11 @@ bench_child_argv (const BenchOptions *opts)
     case BENCH_W6:
     case BENCH_W6E:
       argv[1] = (char *) "idle";
+      break;
+    case BENCH_W7:
+      argv[1] = (char *) "tree";
+      snprintf (arg1, sizeof arg1, "%ld", opts->tree_size);
+      argv[2] = arg1;
       break;
     case BENCH_L1:
       argv[1] = (char *) "lines";
@@ -356,6 +380,33 @@ bench_fail (const char *format,
   exit (1);
 }
 
+void
+bench_become_subreaper (void)
+{
+  if (prctl (PR_SET_CHILD_SUBREAPER, 1) != 0)
+    bench_fail ("PR_SET_CHILD_SUBREAPER: %s", strerror (errno));
+}
+
+void
+bench_reap_children (long n,
+                     int  signum)
+{
+  for (long i = 0; i < n; )
+    {
+      int status;
+
+      if (waitpid (-1, &status, 0) > 0)
+        {
+          if (!WIFSIGNALED (status) || WTERMSIG (status) != signum)
+            bench_fail ("a process of the tree did not die of signal %d (wait status %d)",
+                        signum, status);
+          i++;
+        }
+      else if (errno != EINTR)
+        bench_fail ("waitpid: %s (%ld of %ld reaped)", strerror (errno), i, n);
+    }
+}
+
 long long
 bench_parse_count (const char *text,
                    size_t      len)
@@ -476,6 +527,9 @@ bench_run_workload (const BenchColumn  *column,
       break;
     case BENCH_W6:
       run = column->w6;
+      break;
+    case BENCH_W7:
+      run = column->w7;
       break;
     case BENCH_L1:
       run = column->l1;

@@ -8,7 +8,8 @@
  * Every column program is invoked as
  *
  *   bench-COLUMN WORKLOAD [--n N] [--bytes B] [--heap-mib M] [--seconds S]
- *                         [--pin-parent CPU] [--pin-child CPU] [...]
+ *                         [--pin-parent CPU] [--pin-child CPU]
+ *                         [--tree-size N] [--kill-mode MODE] [...]
  *
  * and prints one line per measured quantity on stdout:
  *
@@ -39,8 +40,16 @@ typedef enum {
   BENCH_W5,     /* many live children, each sleeping */
   BENCH_W6,     /* one idle main-loop iteration with many children watched */
   BENCH_W6E,    /* one idle main-loop iteration with nothing watched */
+  BENCH_W7,     /* stop a tree of processes: signal to the end */
   BENCH_L1,     /* the child's stdout read as lines */
 } BenchWorkload;
+
+/* W7: what the tpx column's stop() reaches (TpxKillMode's order). */
+typedef enum {
+  BENCH_KILL_PROCESS,
+  BENCH_KILL_PROCESS_GROUP,
+  BENCH_KILL_CGROUP,
+} BenchKillMode;
 
 typedef struct
 {
@@ -59,6 +68,8 @@ typedef struct
   int           close_fds;      /* g_spawn: let GLib close fds (fork path) */
   int           vfunc;          /* tpx L1: a line_received override, not a handler */
   int           sync;           /* gsubprocess L1: blocking reads, no main loop */
+  long          tree_size;      /* W7: processes per tree, the child included */
+  BenchKillMode kill_mode;      /* W7, tpx: --kill-mode process|process-group|cgroup */
   char          child[4096];    /* path of bench-child */
 } BenchOptions;
 
@@ -74,6 +85,7 @@ typedef struct
   BenchRunFunc w4;
   BenchRunFunc w5;
   BenchRunFunc w6;
+  BenchRunFunc w7;
   BenchRunFunc l1;
 } BenchColumn;
 
@@ -113,6 +125,14 @@ void         bench_report_w5     (const BenchOptions *opts,
 /* Prints the message and exits with status 1. */
 void         bench_fail          (const char *format,
                                   ...) __attribute__ ((format (printf, 1, 2), noreturn));
+
+/* W7: makes this process a child subreaper, so that the processes of a
+ * tree come back to it when their parent dies and can be reaped. */
+void         bench_become_subreaper (void);
+/* W7: reaps @n children (orphans that came back to us), blocking, and
+ * fails unless each died of @signum. */
+void         bench_reap_children (long n,
+                                  int  signum);
 
 /* Parses the decimal byte count that `bench-child sink` prints. */
 long long    bench_parse_count   (const char *text,

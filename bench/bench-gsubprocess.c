@@ -445,7 +445,8 @@ int
 main (int argc, char **argv)
 {
   static const BenchColumn column = {
-    "gsubprocess", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6, run_l1,
+    "gsubprocess", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6,
+    .l1 = run_l1,
   };
   BenchOptions opts;
 

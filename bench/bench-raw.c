@@ -12,6 +12,10 @@
  * W2/W3 enlarge the bulk pipe with F_SETPIPE_SZ (--pipe-size, 1 MiB by
  * default: the stock pipe-max-size), or use a socketpair (--socketpair),
  * which is what libuv's UV_CREATE_PIPE gives a child.
+ *
+ * W7 starts each tree in a process group of its own (POSIX_SPAWN_SETPGROUP)
+ * and stops it with killpg() and a waitpid() loop that reaps all of it
+ * (this process is a child subreaper, so the tree's orphans come back).
  */
 #include "bench-common.h"
 
@@ -517,11 +521,88 @@ run_l1 (const BenchOptions *opts)
   bench_report_l1 (opts, elapsed, lines, line_bytes);
 }
 
+/* Reads from @fd until a newline came; the child is then ready. */
+static void
+wait_ready (int fd)
+{
+  char text[64];
+  size_t got = 0;
+
+  while (got == 0 || memchr (text, '\n', got) == NULL)
+    {
+      ssize_t n = read (fd, text + got, sizeof text - got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || (got += n) == sizeof text)
+        bench_fail ("the tree did not say it was ready");
+    }
+}
+
+static void
+run_w7 (const BenchOptions *opts)
+{
+  char **argv = bench_child_argv (opts);
+  double total = 0;
+
+  bench_become_subreaper ();
+
+  for (long i = 0; i < opts->n; i++)
+    {
+      posix_spawn_file_actions_t actions;
+      posix_spawnattr_t attr;
+      double start;
+      pid_t pid;
+      int fds[2];
+      int err;
+
+      if (pipe2 (fds, O_CLOEXEC) != 0)
+        bench_fail ("pipe2: %s", strerror (errno));
+      posix_spawn_file_actions_init (&actions);
+      posix_spawn_file_actions_adddup2 (&actions, fds[1], 1);
+      posix_spawnattr_init (&attr);
+      posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP);
+      posix_spawnattr_setpgroup (&attr, 0);
+      err = posix_spawn (&pid, argv[0], &actions, &attr, argv, bench_empty_environ);
+      posix_spawnattr_destroy (&attr);
+      posix_spawn_file_actions_destroy (&actions);
+      if (err != 0)
+        bench_fail ("posix_spawn %s: %s", argv[0], strerror (err));
+      close (fds[1]);
+      wait_ready (fds[0]);
+
+      start = bench_now ();
+      if (killpg (pid, SIGTERM) != 0)
+        bench_fail ("killpg: %s", strerror (errno));
+      for (long reaped = 0; reaped < opts->tree_size; )
+        {
+          int status;
+
+          if (waitpid (-1, &status, 0) < 0)
+            {
+              if (errno == EINTR)
+                continue;
+              bench_fail ("waitpid: %s", strerror (errno));
+            }
+          if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGTERM)
+            bench_fail ("a process of the tree did not die of SIGTERM");
+          reaped++;
+        }
+      total += bench_now () - start;
+      close (fds[0]);
+    }
+
+  printf ("# %.3f ms from killpg() to the last waitpid() (mean of %ld trees of %ld)\n",
+          total * 1e3 / opts->n, opts->n, opts->tree_size);
+  bench_report (opts->workload_name, opts->n / total, "trees/s");
+}
+
 int
 main (int argc, char **argv)
 {
   static const BenchColumn column = {
-    "raw", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6, run_l1,
+    "raw", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6, run_w7,
+    .l1 = run_l1,
   };
   BenchOptions opts;
 

@@ -6,12 +6,19 @@
  * tpx_process_transport_write*() / close_stdin(). Handlers are connected
  * only where a workload needs the data, as a program would.
  *
+ * W7 stops a tree (bench-child tree N) with tpx_process_transport_stop()
+ * and times it to process-ended, in the kill mode --kill-mode names. This
+ * process is a child subreaper: the tree's orphans come back to it and
+ * are reaped between measurements.
+ *
  * L1 reads stdout as lines through a TpxLineProtocol and a handler of its
  * line-received signal; with --vfunc, through a subclass that overrides
  * line_received instead.
  */
 #include "bench-common.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <tpx/tpx.h>
 
@@ -381,11 +388,148 @@ run_l1 (const BenchOptions *opts)
   run_until_all_ended ();
 }
 
+typedef struct
+{
+  gboolean ready;
+  double   end;
+} Tree;
+
+static void
+tree_data_cb (TpxProcessTransport *transport,
+              int                  child_fd,
+              GBytes              *data,
+              gpointer             user_data)
+{
+  Tree *tree = user_data;
+
+  if (child_fd == 1 && memchr (g_bytes_get_data (data, NULL), '\n', g_bytes_get_size (data)))
+    tree->ready = TRUE;
+}
+
+static void
+tree_ended_cb (TpxProcessTransport *transport,
+               TpxProcessStatus    *status,
+               gpointer             user_data)
+{
+  Tree *tree = user_data;
+
+  tree->end = bench_now ();
+  if (tpx_process_status_get_signal (status) != SIGTERM)
+    bench_fail ("the tree's child did not die of SIGTERM (wait status %d)",
+                tpx_process_status_get_raw_status (status));
+}
+
+/* Our children that are not zombies (orphans of a tree that came back to
+ * us), each sent SIGKILL. For PROCESS mode, where stop() reaches none of
+ * them: a process that is exiting would count too. */
+static long
+kill_our_children (void)
+{
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  long n = 0;
+
+  if (tasks == NULL)
+    bench_fail ("cannot list /proc/self/task");
+  while ((tid = g_dir_read_name (tasks)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", tid);
+      g_autofree char *text = NULL;
+      g_auto(GStrv) pids = NULL;
+
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      pids = g_strsplit (g_strstrip (text), " ", -1);
+      for (guint i = 0; pids[i] != NULL; i++)
+        {
+          g_autofree char *stat_path = g_strdup_printf ("/proc/%s/stat", pids[i]);
+          g_autofree char *stat = NULL;
+          const char *after_name;
+
+          if (pids[i][0] == '\0' || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+            continue;
+          after_name = strrchr (stat, ')');
+          if (after_name == NULL || after_name[2] == 'Z')
+            continue;
+          n++;
+          kill ((pid_t) g_ascii_strtoll (pids[i], NULL, 10), SIGKILL);
+        }
+    }
+
+  return n;
+}
+
+static void
+run_w7 (const BenchOptions *opts)
+{
+  static const TpxKillMode modes[] = {
+    [BENCH_KILL_PROCESS] = TPX_KILL_MODE_PROCESS,
+    [BENCH_KILL_PROCESS_GROUP] = TPX_KILL_MODE_PROCESS_GROUP,
+    [BENCH_KILL_CGROUP] = TPX_KILL_MODE_CGROUP,
+  };
+  static const char * const names[] = { "process", "process-group", "cgroup" };
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  char **argv = bench_child_argv (opts);
+  long left_running = 0;
+  double total = 0;
+
+  bench_become_subreaper ();
+  tpx_process_launcher_set_kill_mode (launcher, modes[opts->kill_mode]);
+  /* PROCESS mode reaches the child alone: the rest of the tree keeps the
+   * pipes, and process-ended would never come without a drain timeout. */
+  if (opts->kill_mode == BENCH_KILL_PROCESS)
+    tpx_process_launcher_set_drain_timeout (launcher, 0);
+
+  for (long i = 0; i < opts->n; i++)
+    {
+      g_autoptr(TpxProcessTransport) transport = NULL;
+      g_autoptr(GError) error = NULL;
+      Tree tree = { FALSE, 0 };
+      double start;
+
+      transport = tpx_process_launcher_spawn (launcher, NULL, argv[0],
+                                              (const char * const *) argv, &error);
+      if (transport == NULL)
+        bench_fail ("spawn (kill mode %s): %s", names[opts->kill_mode], error->message);
+      g_signal_connect (transport, "child-data", G_CALLBACK (tree_data_cb), &tree);
+      g_signal_connect (transport, "process-ended", G_CALLBACK (tree_ended_cb), &tree);
+      tpx_process_transport_close_stdin (transport);
+      while (!tree.ready)
+        g_main_context_iteration (NULL, TRUE);
+
+      start = bench_now ();
+      tpx_process_transport_stop (transport);
+      while (tree.end == 0)
+        g_main_context_iteration (NULL, TRUE);
+      total += tree.end - start;
+
+      /* Not timed: the reaping, which checks that stop() ended all of the
+       * tree; in PROCESS mode, killing what it left running first. */
+      if (opts->kill_mode == BENCH_KILL_PROCESS)
+        {
+          left_running += kill_our_children ();
+          bench_reap_children (opts->tree_size - 1, SIGKILL);
+        }
+      else
+        bench_reap_children (opts->tree_size - 1, SIGTERM);
+      /* The tree is gone: CGROUP mode's watch removes its cgroup now. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+
+  printf ("# %s: %.3f ms from stop() to process-ended (mean of %ld trees of %ld); "
+          "%ld of %ld processes were left running\n",
+          names[opts->kill_mode], total * 1e3 / opts->n, opts->n, opts->tree_size,
+          left_running / opts->n, opts->tree_size);
+  bench_report (opts->workload_name, opts->n / total, "trees/s");
+}
+
 int
 main (int argc, char **argv)
 {
   static const BenchColumn column = {
-    "tpx", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6, run_l1,
+    "tpx", run_w1, run_w2, run_w3, run_w4, run_w5, run_w6, run_w7,
+    .l1 = run_l1,
   };
   BenchOptions opts;
 

@@ -76,7 +76,7 @@ spec_is_valid (const char *spec)
         return FALSE;
       if (p == end || *p++ != ':')
         return FALSE;
-      if (p < end && (*p == 'w' || *p == 'r'))
+      if (p < end && (*p == 'w' || *p == 'r' || *p == 'p' || *p == 's'))
         p++;
       else if (!read_number (&p, end, G_MAXINT, &parent))
         return FALSE;

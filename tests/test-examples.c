@@ -336,6 +336,30 @@ test_example_keepalive (void)
   g_assert_true (g_str_has_suffix (out, "ended ticker: killed by signal 15\n"));
 }
 
+static void
+test_example_build_timeout (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *rest = NULL;
+
+  /* The pretend build never ends in time: its whole tree is stopped (the
+   * linker, which ignores SIGTERM, after the stop timeout), in a cgroup
+   * where the system allows one, else in a process group. */
+  run_example ("build-timeout", NULL, &out, &err);
+  g_assert_cmpstr (err, ==, "");
+  if (g_str_has_prefix (out, "kill mode: cgroup\n"))
+    rest = g_strdup (out + strlen ("kill mode: cgroup\n"));
+  else if (g_str_has_prefix (out, "kill mode: process-group\n"))
+    rest = g_strdup (out + strlen ("kill mode: process-group\n"));
+  g_assert_nonnull (rest);
+  g_assert_cmpstr (rest, ==,
+                   "build: 2 compilers and a linker, for 60 s\n"
+                   "time limit of 1000 ms reached, 7 processes in the build's tree: stopping it\n"
+                   "the build ended: killed by signal 15\n"
+                   "processes left in its tree: 0\n");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -350,6 +374,7 @@ main (int    argc,
   g_test_add_func ("/tpx/examples/trueandfalse", test_example_trueandfalse);
   g_test_add_func ("/tpx/examples/lsl", test_example_lsl);
   g_test_add_func ("/tpx/examples/keepalive", test_example_keepalive);
+  g_test_add_func ("/tpx/examples/build-timeout", test_example_build_timeout);
 
   return g_test_run ();
 }

@@ -21,6 +21,15 @@
 
 #include <tpx/tpx.h>
 
+#if defined (__has_include)
+# if __has_include (<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+# endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+# define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "tpx-test-common.h"
 
 #define TIMEOUT_MS 60000
@@ -627,20 +636,26 @@ test_hostile_traced_child (void)
 {
   g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
   g_auto(GStrv) argv = tpx_test_helper_argv ("wait-stdin", NULL);
-  g_autoptr(TpxProcessTransport) transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
-  g_autoptr(TpxTestRecorder) rec = tpx_test_recorder_new (transport);
+  g_autoptr(TpxProcessTransport) transport = NULL;
+  g_autoptr(TpxTestRecorder) rec = NULL;
   int ready[2], release[2];
-  pid_t child = tpx_process_transport_get_pid (transport);
+  pid_t child;
   pid_t tracer;
   char byte;
   guint wakeups;
   int status;
 
-  if (g_getenv ("VALGRIND_LAUNCHER") != NULL)
+  /* valgrind runs the forked tracer on its own emulated CPU, whose
+   * ptrace() does not reach a process valgrind does not run. */
+  if (RUNNING_ON_VALGRIND)
     {
-      g_test_skip ("ptrace from a process under valgrind is not reliable");
+      g_test_skip ("ptrace from a process under valgrind does not work; the plain and ASan runs cover it");
       return;
     }
+
+  transport = tpx_test_spawn_helper (launcher, (const char * const *) argv);
+  rec = tpx_test_recorder_new (transport);
+  child = tpx_process_transport_get_pid (transport);
 
   g_assert_no_errno (pipe2 (ready, O_CLOEXEC));
   g_assert_no_errno (pipe2 (release, O_CLOEXEC));
@@ -777,6 +792,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* Its wake-up fd, made once and for good, is no leak. */
+  g_main_context_default ();
 
   g_test_add_func ("/tpx/lifecycle/threads/workers-into-default", test_threads_workers_into_default);
   g_test_add_func ("/tpx/lifecycle/threads/signal-from-other-thread", test_threads_signal_from_other_thread);

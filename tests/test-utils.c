@@ -688,11 +688,13 @@ ready_readable_cb (int          fd,
 /* Starts @mode with its standard output on a pipe of ours instead of the
  * transport's, and returns once the child has written its "ready" line
  * (so it has set itself up and is waiting). Closing the transport's pipes
- * cannot make such a child exit: only a signal can. Returns the read end
- * of the pipe. */
+ * cannot make such a child exit: only a signal can. @stop_timeout_ms is
+ * the launcher's (cancelling stops the child with it), G_MAXUINT for the
+ * default. Returns the read end of the pipe. */
 static int
 start_call_ready (CallKind      kind,
                   const char   *mode,
+                  guint         stop_timeout_ms,
                   GCancellable *cancellable,
                   Waiter       *w)
 {
@@ -706,6 +708,8 @@ start_call_ready (CallKind      kind,
   g_assert_no_error (error);
 
   tpx_process_launcher_set_child_fd (launcher, 1, TPX_CHILD_FD_INHERIT, fds[1]);
+  if (stop_timeout_ms != G_MAXUINT)
+    tpx_process_launcher_set_stop_timeout (launcher, stop_timeout_ms);
   start_call (kind, (const char * const[]) { mode, NULL }, launcher, cancellable, w);
   g_assert_true (have_children ());
   close (fds[1]);
@@ -819,7 +823,8 @@ test_cancel_before_output (void)
 }
 
 static void
-cancel_running (const char *mode)
+cancel_running (const char *mode,
+                guint       stop_timeout_ms)
 {
   for (CallKind kind = CALL_OUTPUT; kind <= CALL_OUTPUT_AND_VALUE; kind++)
     {
@@ -827,7 +832,7 @@ cancel_running (const char *mode)
       Waiter w = { 0 };
       int fd;
 
-      fd = start_call_ready (kind, mode, cancellable, &w);
+      fd = start_call_ready (kind, mode, stop_timeout_ms, cancellable, &w);
       g_cancellable_cancel (cancellable);
 
       waiter_wait (&w);
@@ -842,15 +847,17 @@ cancel_running (const char *mode)
 static void
 test_cancel_running (void)
 {
-  cancel_running ("sleep-forever");
+  /* The stop signal, SIGTERM, ends it. */
+  cancel_running ("sleep-forever", G_MAXUINT);
 }
 
 static void
 test_cancel_ignore_term (void)
 {
   /* SIGTERM would not end this child, and it does not notice its pipes
-   * closing: only SIGKILL lets the cancellation finish. */
-  cancel_running ("ignore-term");
+   * closing: only SIGKILL lets the cancellation finish, here at once (a stop
+   * timeout of 0; tests/test-lifetime.c checks the escalation after one). */
+  cancel_running ("ignore-term", 0);
 }
 
 static gpointer
@@ -869,7 +876,7 @@ test_cancel_from_thread (void)
   Waiter w = { 0 };
   int fd;
 
-  fd = start_call_ready (CALL_OUTPUT, "sleep-forever", cancellable, &w);
+  fd = start_call_ready (CALL_OUTPUT, "sleep-forever", G_MAXUINT, cancellable, &w);
 
   thread = g_thread_new ("cancel", cancel_thread_func, cancellable);
   waiter_wait (&w);

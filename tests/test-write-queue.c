@@ -98,7 +98,7 @@ flush_all (TpxWriteQueue *queue,
     {
       GPollFD pfd = { fd, G_IO_OUT, 0 };
 
-      g_assert_true (tpx_write_queue_flush (queue, fd));
+      g_assert_true (tpx_write_queue_flush (queue, fd, FALSE));
       if (tpx_write_queue_get_size (queue) > 0)
         g_assert_cmpint (g_poll (&pfd, 1, 10000), ==, 1);
     }
@@ -217,7 +217,7 @@ test_write_queue_broken (void)
 
   tpx_write_queue_push (&queue, NULL, MIB, bytes);
   errno = 0;
-  g_assert_false (tpx_write_queue_flush (&queue, fds[1]));
+  g_assert_false (tpx_write_queue_flush (&queue, fds[1], FALSE));
   g_assert_cmpint (errno, ==, EPIPE);
   g_assert_cmpuint (tpx_write_queue_get_size (&queue), ==, MIB);
 

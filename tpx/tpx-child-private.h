@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <sys/resource.h>
+
+#include "tpx-cgroup-private.h"
+#include "tpx-process-launcher.h"
 
 G_BEGIN_DECLS
 
@@ -36,5 +39,61 @@ gboolean tpx_child_try_reap         (GPid            pid,
 
 /* The live (not zombie) members of process group @pgid, from /proc. */
 guint    tpx_child_count_group      (GPid            pgid);
+
+/*
+ * TpxChild: one running child and its tree (DESIGN §10.1), embedded in
+ * the transport that owns it. `lock` guards `pidfd` and `reaped` against
+ * the reaping, so that any thread may signal the child (or its group)
+ * and none can signal a pid that was reused; the rest is set once, at
+ * the spawn.
+ */
+typedef struct
+{
+  GMutex       lock;
+  GPid         pid;
+  int          pidfd;          /* lock; -1 once reaped */
+  gboolean     reaped;         /* lock */
+  TpxKillMode  kill_mode;
+  TpxCgroup   *cgroup;         /* CGROUP mode */
+  int          stop_signal;
+  guint        stop_timeout_ms;
+  int          stopping;       /* atomic: stop() was called */
+  GSource     *stop_source;    /* lock; the SIGKILL timer of stop() */
+} TpxChild;
+
+/* Takes over @pidfd and @cgroup (nullable). */
+void     tpx_child_init             (TpxChild       *child,
+                                     GPid            pid,
+                                     int             pidfd,
+                                     TpxKillMode     kill_mode,
+                                     TpxCgroup      *cgroup,
+                                     int             stop_signal,
+                                     guint           stop_timeout_ms);
+void     tpx_child_clear            (TpxChild       *child);
+/* Reaped: the pidfd is closed, signals fail with EXITED_ALREADY. Call it
+ * once its watch is gone from the loop. */
+void     tpx_child_mark_reaped      (TpxChild       *child);
+/* The child alone, as signal_process(). */
+gboolean tpx_child_signal           (TpxChild       *child,
+                                     int             signum,
+                                     GError        **error);
+/* Its process group, while it is not reaped. */
+gboolean tpx_child_signal_group     (TpxChild       *child,
+                                     int             signum,
+                                     GError        **error);
+/* The tree of its kill mode; what is left of it after the reap. */
+gboolean tpx_child_signal_tree      (TpxChild       *child,
+                                     int             signum,
+                                     GError        **error);
+guint    tpx_child_count_tree       (TpxChild       *child);
+/* The stop signal to the tree, SIGKILL after the stop timeout if anything
+ * of it lives; once. The timer runs in @context and holds a reference to
+ * @owner, whose struct holds @child. */
+void     tpx_child_stop             (TpxChild       *child,
+                                     GMainContext   *context,
+                                     GObject        *owner);
+/* The transport ended: a SIGKILL timer of stop() that nothing of the tree
+ * is left for goes now, with the reference it holds. */
+void     tpx_child_forget_stop_if_gone (TpxChild    *child);
 
 G_END_DECLS

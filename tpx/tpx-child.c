@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tpx-i18n-private.h"
+#include "tpx-process-status.h"
 
 static const struct {
   const char *name;
@@ -175,4 +176,291 @@ tpx_child_count_group (GPid pgid)
     }
 
   return n;
+}
+
+void
+tpx_child_init (TpxChild    *child,
+                GPid         pid,
+                int          pidfd,
+                TpxKillMode  kill_mode,
+                TpxCgroup   *cgroup,
+                int          stop_signal,
+                guint        stop_timeout_ms)
+{
+  g_mutex_init (&child->lock);
+  child->pid = pid;
+  child->pidfd = pidfd;
+  child->reaped = FALSE;
+  child->kill_mode = kill_mode;
+  child->cgroup = cgroup;
+  child->stop_signal = stop_signal;
+  child->stop_timeout_ms = stop_timeout_ms;
+  child->stopping = 0;
+}
+
+void
+tpx_child_clear (TpxChild *child)
+{
+  if (child->pidfd >= 0)
+    close (child->pidfd);
+  child->pidfd = -1;
+  g_clear_pointer (&child->cgroup, tpx_cgroup_unref);
+  g_clear_pointer (&child->stop_source, g_source_unref);
+  g_mutex_clear (&child->lock);
+}
+
+void
+tpx_child_mark_reaped (TpxChild *child)
+{
+  g_mutex_lock (&child->lock);
+  child->reaped = TRUE;
+  if (child->pidfd >= 0)
+    {
+      close (child->pidfd);
+      child->pidfd = -1;
+    }
+  g_mutex_unlock (&child->lock);
+}
+
+static void
+set_exited_already (TpxChild  *child,
+                    GError   **error)
+{
+  g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
+               _("Child process %d has already exited"), (int) child->pid);
+}
+
+gboolean
+tpx_child_signal (TpxChild  *child,
+                  int        signum,
+                  GError   **error)
+{
+  gboolean sent;
+  int saved_errno;
+
+  /* Under the lock the child cannot be reaped meanwhile: even the kill()
+   * fallback cannot reach a reused pid. */
+  g_mutex_lock (&child->lock);
+  if (child->reaped)
+    {
+      g_mutex_unlock (&child->lock);
+      set_exited_already (child, error);
+      return FALSE;
+    }
+  sent = tpx_child_send_signal (child->pid, child->pidfd, signum);
+  saved_errno = errno;
+  g_mutex_unlock (&child->lock);
+
+  if (sent)
+    return TRUE;
+  if (saved_errno == ESRCH)
+    set_exited_already (child, error);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("Cannot send signal %d to child process %d: %s"),
+                 signum, (int) child->pid, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* kill (-pgid): FALSE with EXITED_ALREADY for a group that is gone. */
+static gboolean
+signal_pgid (TpxChild  *child,
+             int        signum,
+             gboolean   whole_tree,
+             GError   **error)
+{
+  int saved_errno;
+
+  if (kill (-child->pid, signum) == 0)
+    return TRUE;
+
+  saved_errno = errno;
+  if (saved_errno == ESRCH && whole_tree)
+    g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
+                 _("Nothing is left of the tree of child process %d"), (int) child->pid);
+  else if (saved_errno == ESRCH)
+    set_exited_already (child, error);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("Cannot send signal %d to process group %d: %s"),
+                 signum, (int) child->pid, g_strerror (saved_errno));
+  return FALSE;
+}
+
+gboolean
+tpx_child_signal_group (TpxChild  *child,
+                        int        signum,
+                        GError   **error)
+{
+  gboolean sent;
+
+  /* The group cannot be reused while its leader, our child, is unreaped. */
+  g_mutex_lock (&child->lock);
+  if (child->reaped)
+    {
+      g_mutex_unlock (&child->lock);
+      set_exited_already (child, error);
+      return FALSE;
+    }
+  sent = signal_pgid (child, signum, FALSE, error);
+  g_mutex_unlock (&child->lock);
+
+  return sent;
+}
+
+gboolean
+tpx_child_signal_tree (TpxChild  *child,
+                       int        signum,
+                       GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean reaped;
+
+  switch (child->kill_mode)
+    {
+    case TPX_KILL_MODE_CGROUP:
+      if (tpx_cgroup_signal (child->cgroup, signum, &local_error))
+        return TRUE;
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
+                     _("Nothing is left of the tree of child process %d"), (int) child->pid);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+
+    case TPX_KILL_MODE_PROCESS_GROUP:
+      /* After the reap the group lives on as long as any member does; a
+       * member that died but that nobody reaped (an init that does not
+       * reap orphans) is not the tree, though kill() still reaches it. */
+      g_mutex_lock (&child->lock);
+      reaped = child->reaped;
+      g_mutex_unlock (&child->lock);
+      if (reaped && tpx_child_count_group (child->pid) == 0)
+        {
+          g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
+                       _("Nothing is left of the tree of child process %d"), (int) child->pid);
+          return FALSE;
+        }
+      return signal_pgid (child, signum, TRUE, error);
+
+    case TPX_KILL_MODE_PROCESS:
+    default:
+      return tpx_child_signal (child, signum, error);
+    }
+}
+
+static gboolean
+tree_is_alive (TpxChild *child)
+{
+  gboolean alive;
+
+  switch (child->kill_mode)
+    {
+    case TPX_KILL_MODE_CGROUP:
+      return tpx_cgroup_is_populated (child->cgroup);
+
+    case TPX_KILL_MODE_PROCESS_GROUP:
+      return kill (-child->pid, 0) == 0;
+
+    case TPX_KILL_MODE_PROCESS:
+    default:
+      g_mutex_lock (&child->lock);
+      alive = !child->reaped;
+      g_mutex_unlock (&child->lock);
+      return alive;
+    }
+}
+
+guint
+tpx_child_count_tree (TpxChild *child)
+{
+  switch (child->kill_mode)
+    {
+    case TPX_KILL_MODE_CGROUP:
+      return tpx_cgroup_count_processes (child->cgroup);
+    case TPX_KILL_MODE_PROCESS_GROUP:
+      return tpx_child_count_group (child->pid);
+    case TPX_KILL_MODE_PROCESS:
+    default:
+      return tree_is_alive (child) ? 1 : 0;
+    }
+}
+
+typedef struct
+{
+  TpxChild *child;
+  GObject  *owner;
+} StopTimer;
+
+static gboolean
+stop_timeout_cb (gpointer user_data)
+{
+  StopTimer *timer = user_data;
+
+  if (tree_is_alive (timer->child))
+    tpx_child_signal_tree (timer->child, SIGKILL, NULL);
+
+  g_mutex_lock (&timer->child->lock);
+  g_clear_pointer (&timer->child->stop_source, g_source_unref);
+  g_mutex_unlock (&timer->child->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_timer_free (gpointer data)
+{
+  StopTimer *timer = data;
+
+  g_object_unref (timer->owner);
+  g_free (timer);
+}
+
+void
+tpx_child_stop (TpxChild     *child,
+                GMainContext *context,
+                GObject      *owner)
+{
+  StopTimer *timer;
+  GSource *source;
+
+  if (!g_atomic_int_compare_and_exchange (&child->stopping, 0, 1))
+    return;
+
+  if (child->stop_timeout_ms == 0)
+    {
+      tpx_child_signal_tree (child, SIGKILL, NULL);
+      return;
+    }
+
+  if (!tpx_child_signal_tree (child, child->stop_signal, NULL) || !tree_is_alive (child))
+    return;
+  /* A stopped process does not see SIGTERM until it runs again. */
+  tpx_child_signal_tree (child, SIGCONT, NULL);
+
+  /* SIGKILL is due even if the transport ended meanwhile. */
+  timer = g_new (StopTimer, 1);
+  timer->child = child;
+  timer->owner = g_object_ref (owner);
+  source = g_timeout_source_new (child->stop_timeout_ms);
+  g_source_set_static_name (source, "[tpx] stop timeout");
+  g_source_set_callback (source, stop_timeout_cb, timer, stop_timer_free);
+  g_mutex_lock (&child->lock);
+  child->stop_source = source;
+  g_source_attach (source, context);
+  g_mutex_unlock (&child->lock);
+}
+
+void
+tpx_child_forget_stop_if_gone (TpxChild *child)
+{
+  GSource *source;
+
+  g_mutex_lock (&child->lock);
+  source = child->stop_source != NULL ? g_source_ref (child->stop_source) : NULL;
+  g_mutex_unlock (&child->lock);
+
+  if (source != NULL && !tree_is_alive (child))
+    g_source_destroy (source);
+  g_clear_pointer (&source, g_source_unref);
 }

@@ -30,6 +30,10 @@ G_BEGIN_DECLS
  *
  * A terminal is one device behind two fds (the child's fd 1 for reading,
  * fd 0 for writing): the hang-up of its reading side releases both.
+ *
+ * A socket is read and written through its one fd; closing it shuts its
+ * writing side down once the queue is written (the child reads end of
+ * file), and it is released when the child closed its end (end of file).
  */
 
 typedef enum
@@ -53,7 +57,7 @@ typedef struct _TpxPipe TpxPipe;
 struct _TpxPipe
 {
   int             child_fd;
-  TpxChildFdKind  kind;          /* READ or WRITE */
+  TpxChildFdKind  kind;          /* READ, WRITE or SOCKET (both ways) */
   int             fd;            /* -1 from CLOSED on */
   TpxPipeState    state;
   TpxLoopWatch   *watch;         /* NULL from CLOSED on */
@@ -64,7 +68,10 @@ struct _TpxPipe
   guint           is_terminal : 1;
   guint           grown : 1;     /* tried to enlarge the kernel buffer */
   guint           bulk : 1;      /* the last read was large */
-  guint           want_out : 1;  /* WRITE: watching for G_IO_OUT */
+  guint           want_out : 1;  /* WRITE, SOCKET: watching for G_IO_OUT */
+  guint           write_shut : 1;/* SOCKET: shutdown (SHUT_WR) done */
+  guint           silent : 1;    /* its loss is not announced (a terminal
+                                  * writer on the reader's child fd) */
 };
 
 void              tpx_pipe_init          (TpxPipe        *pipe,
@@ -104,7 +111,8 @@ gboolean          tpx_pipe_flush         (TpxPipe        *pipe,
                                           TpxLoop        *loop);
 
 /* The caller asks to close: a write pipe with queued data goes CLOSING
- * (closed once written); any other OPEN pipe is released. TRUE if this
+ * (closed once written), a socket goes CLOSING (its writing side shut
+ * down once written); any other OPEN pipe is released. TRUE if this
  * released the pipe now. */
 gboolean          tpx_pipe_request_close (TpxPipe        *pipe,
                                           TpxLoop        *loop);
@@ -114,6 +122,12 @@ void              tpx_pipe_release_fd    (TpxPipe        *pipe,
                                           TpxLoop        *loop);
 /* CLOSED → LOST. TRUE if the caller must now emit child-connection-lost. */
 gboolean          tpx_pipe_mark_lost     (TpxPipe        *pipe);
+
+static inline gboolean
+tpx_pipe_reads (const TpxPipe *pipe)
+{
+  return pipe->kind == TPX_CHILD_FD_READ || pipe->kind == TPX_CHILD_FD_SOCKET;
+}
 
 static inline gboolean
 tpx_pipe_is_open (const TpxPipe *pipe)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /*
@@ -156,6 +157,8 @@ wanted_condition (TpxPipe *pipe)
 {
   if (pipe->kind == TPX_CHILD_FD_READ)
     return G_IO_IN;
+  if (pipe->kind == TPX_CHILD_FD_SOCKET)
+    return G_IO_IN | (pipe->want_out ? G_IO_OUT : 0);
   /* A write pipe is watched even while idle: G_IO_ERR tells that the
    * child closed its end. */
   return pipe->want_out ? G_IO_OUT : 0;
@@ -205,6 +208,16 @@ grow (TpxPipe *pipe)
   pipe->grown = TRUE;
   if (pipe->is_terminal)
     return;
+
+  if (pipe->kind == TPX_CHILD_FD_SOCKET)
+    {
+      /* Asked, not forced: the kernel caps it at net.core.[rw]mem_max. */
+      size = BIG_PIPE_SIZE;
+      setsockopt (pipe->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+      setsockopt (pipe->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      pipe->read_size = BIG_PIPE_SIZE;
+      return;
+    }
 
   size = fcntl (pipe->fd, F_SETPIPE_SZ, BIG_PIPE_SIZE);
   if (size > 0 && pipe->kind == TPX_CHILD_FD_READ)
@@ -261,6 +274,18 @@ tpx_pipe_read (TpxPipe   *pipe,
   return TPX_PIPE_READ_EOF;
 }
 
+/* A socket's writing side: the child reads end of file, and may still
+ * write. */
+static void
+shut_down_writing (TpxPipe *pipe)
+{
+  if (!pipe->write_shut)
+    {
+      pipe->write_shut = TRUE;
+      shutdown (pipe->fd, SHUT_WR);
+    }
+}
+
 gboolean
 tpx_pipe_flush (TpxPipe *pipe,
                 TpxLoop *loop)
@@ -268,12 +293,19 @@ tpx_pipe_flush (TpxPipe *pipe,
   SigpipeGuard guard;
   gboolean ok;
 
-  sigpipe_guard_enter (&guard);
-  ok = tpx_write_queue_flush (&pipe->out, pipe->fd);
-  sigpipe_guard_leave (&guard, !ok);
+  if (pipe->kind == TPX_CHILD_FD_SOCKET)
+    ok = tpx_write_queue_flush (&pipe->out, pipe->fd, TRUE);
+  else
+    {
+      sigpipe_guard_enter (&guard);
+      ok = tpx_write_queue_flush (&pipe->out, pipe->fd, FALSE);
+      sigpipe_guard_leave (&guard, !ok);
+    }
 
   if (ok)
     watch_output (pipe, loop, tpx_write_queue_get_size (&pipe->out) > 0);
+  if (ok && pipe->state == TPX_PIPE_CLOSING && tpx_write_queue_get_size (&pipe->out) == 0)
+    shut_down_writing (pipe);
   return ok;
 }
 
@@ -294,11 +326,18 @@ tpx_pipe_write (TpxPipe      *pipe,
       SigpipeGuard guard;
 
       /* Nothing waits: try the pipe at once, it usually takes it all. */
-      sigpipe_guard_enter (&guard);
-      do
-        n = write (pipe->fd, data, len);
-      while (n < 0 && errno == EINTR);
-      sigpipe_guard_leave (&guard, n < 0 && errno == EPIPE);
+      if (pipe->kind == TPX_CHILD_FD_SOCKET)
+        do
+          n = send (pipe->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+      else
+        {
+          sigpipe_guard_enter (&guard);
+          do
+            n = write (pipe->fd, data, len);
+          while (n < 0 && errno == EINTR);
+          sigpipe_guard_leave (&guard, n < 0 && errno == EPIPE);
+        }
 
       if (n == (gssize) len)
         return TRUE;
@@ -333,6 +372,14 @@ tpx_pipe_request_close (TpxPipe *pipe,
 {
   if (pipe->state != TPX_PIPE_OPEN)
     return FALSE;
+
+  if (pipe->kind == TPX_CHILD_FD_SOCKET)
+    {
+      pipe->state = TPX_PIPE_CLOSING;
+      if (tpx_write_queue_get_size (&pipe->out) == 0)
+        shut_down_writing (pipe);
+      return FALSE;
+    }
 
   if (pipe->kind == TPX_CHILD_FD_WRITE && tpx_write_queue_get_size (&pipe->out) > 0)
     {
@@ -374,5 +421,5 @@ tpx_pipe_mark_lost (TpxPipe *pipe)
     return FALSE;
 
   pipe->state = TPX_PIPE_LOST;
-  return TRUE;
+  return !pipe->silent;
 }

@@ -9,4 +9,8 @@ G_BEGIN_DECLS
  * which keeps a copy of the launcher it is given. */
 TpxProcessLauncher *tpx_process_launcher_copy (TpxProcessLauncher *self);
 
+/* The run-time limit of tpx_process_launcher_set_timeout(), in
+ * milliseconds (0: none), for the output helpers' TIMED_OUT message. */
+guint tpx_process_launcher_get_timeout_ms (TpxProcessLauncher *self);
+
 G_END_DECLS

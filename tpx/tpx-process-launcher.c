@@ -2,7 +2,7 @@
 
 #include "config.h"
 
-#include "tpx-process-launcher-private.h"
+#include "tpx-process-launcher.h"
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tpx-i18n-private.h"
+#include "tpx-process-launcher-private.h"
 #include "tpx-process-protocol.h"
 #include "tpx-process-transport-private.h"
 #include "tpx-spawn-private.h"
@@ -82,6 +83,12 @@ static const TpxFdSpec default_fds[] = {
   { 0, TPX_CHILD_FD_WRITE, -1 },
   { 1, TPX_CHILD_FD_READ, -1 },
   { 2, TPX_CHILD_FD_READ, -1 },
+};
+
+static const TpxFdSpec pty_fds[] = {
+  { 0, TPX_CHILD_FD_PTY, -1 },
+  { 1, TPX_CHILD_FD_PTY, -1 },
+  { 2, TPX_CHILD_FD_PTY, -1 },
 };
 
 static void
@@ -442,7 +449,9 @@ tpx_process_launcher_set_gid (TpxProcessLauncher *self,
  * Runs the child in a new session with a new pseudo-terminal as its
  * controlling terminal on fds 0, 1 and 2 (Twisted's `usePTY`). The parent
  * reads everything the child writes as child fd 1 and writes to its fd 0.
- * It cannot be combined with a custom fd map.
+ * It cannot be combined with a custom fd map; it is the map `0:p,1:p,2:p`,
+ * and a map with %TPX_CHILD_FD_PTY entries is the way to mix a terminal
+ * with pipes (`0:p,1:p,2:r` keeps standard error apart).
  *
  * Since: 1.0
  */
@@ -626,6 +635,14 @@ tpx_process_launcher_set_timeout (TpxProcessLauncher *self,
   self->timeout_ms = timeout_ms;
 }
 
+guint
+tpx_process_launcher_get_timeout_ms (TpxProcessLauncher *self)
+{
+  g_return_val_if_fail (TPX_IS_PROCESS_LAUNCHER (self), 0);
+
+  return self->timeout_ms;
+}
+
 /**
  * tpx_process_launcher_set_die_with_parent:
  * @self: a launcher
@@ -697,7 +714,7 @@ tpx_process_launcher_set_child_fd (TpxProcessLauncher *self,
   g_return_if_fail (TPX_IS_PROCESS_LAUNCHER (self));
 
   if (child_fd < 0 || child_fd >= MAX_CHILD_FD || (kind == TPX_CHILD_FD_INHERIT && parent_fd < 0) ||
-      (guint) kind > TPX_CHILD_FD_INHERIT)
+      (guint) kind > TPX_CHILD_FD_SOCKET)
     {
       remember_invalid (self, g_strdup_printf (_("Invalid child fd map entry %d → %d"),
                                                child_fd, parent_fd));
@@ -758,7 +775,8 @@ tpx_process_launcher_clear_child_fds (TpxProcessLauncher *self)
  *
  * Replaces the whole child fd map with one written in Twisted's terms:
  * comma-separated `CHILD:KIND` entries where KIND is `w` (the parent
- * writes), `r` (the parent reads) or a parent fd number the child gets a
+ * writes), `r` (the parent reads), `p` (the pseudo-terminal, since 1.2),
+ * `s` (a duplex socket, since 1.2) or a parent fd number the child gets a
  * copy of. The empty string is the empty map.
  *
  * On error (`G_IO_ERROR_INVALID_ARGUMENT`), the map is left unchanged.
@@ -799,6 +817,10 @@ tpx_process_launcher_set_child_fds_from_string (TpxProcessLauncher  *self,
         entry.kind = TPX_CHILD_FD_WRITE;
       else if (end - colon == 2 && colon[1] == 'r')
         entry.kind = TPX_CHILD_FD_READ;
+      else if (end - colon == 2 && colon[1] == 'p')
+        entry.kind = TPX_CHILD_FD_PTY;
+      else if (end - colon == 2 && colon[1] == 's')
+        entry.kind = TPX_CHILD_FD_SOCKET;
       else if (!parse_fd (colon + 1, end, &entry.parent_fd))
         goto invalid;
 
@@ -824,7 +846,7 @@ invalid:
     g_autofree char *display = g_utf8_make_valid (spec, -1);
 
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 _("Invalid child fd map “%s”: expected entries like “0:w”, “1:r” or “3:5”, separated by commas"),
+                 _("Invalid child fd map “%s”: expected entries like “0:w”, “1:r”, “2:p”, “3:s” or “4:5”, separated by commas"),
                  display);
   }
   return FALSE;
@@ -924,8 +946,7 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
 
   /* First, while no fd of the spawn exists (not even the main context's
    * wakeup fd or an epoll set): one could take a closed fd's number. */
-  if (!self->use_pty &&
-      !tpx_spawn_check_inherited_fds ((const TpxFdSpec *) (gpointer) self->fds->data,
+  if (!tpx_spawn_check_inherited_fds ((const TpxFdSpec *) (gpointer) self->fds->data,
                                       self->fds->len, display, error))
     return NULL;
 
@@ -937,15 +958,18 @@ tpx_process_launcher_spawn (TpxProcessLauncher  *self,
   plan.argv = (char * const *) (argv != NULL && argv[0] != NULL ? argv : default_argv);
   plan.envp = self->env;
   plan.cwd = self->cwd;
-  plan.fds = (const TpxFdSpec *) (gpointer) self->fds->data;
-  plan.n_fds = self->fds->len;
+  /* use_pty is the map 0:p,1:p,2:p. */
+  plan.fds = self->use_pty ? pty_fds : (const TpxFdSpec *) (gpointer) self->fds->data;
+  plan.n_fds = self->use_pty ? G_N_ELEMENTS (pty_fds) : self->fds->len;
   plan.set_uid = self->set_uid;
   plan.set_gid = self->set_gid;
   plan.uid = self->uid;
   plan.gid = self->gid;
   plan.new_session = self->new_session;
   plan.new_group = self->new_group;
-  plan.use_pty = self->use_pty;
+  for (guint i = 0; i < plan.n_fds; i++)
+    plan.use_pty |= plan.fds[i].kind == TPX_CHILD_FD_PTY;
+  plan.legacy_pty = self->use_pty;
   plan.rows = self->rows;
   plan.cols = self->cols;
   plan.kill_mode = self->kill_mode;

@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 
 #include "tpx-version-macros.h"
+#include "tpx-process-protocol.h"
+#include "tpx-process-transport.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +21,11 @@ G_BEGIN_DECLS
  *   (Twisted's `'r'`)
  * @TPX_CHILD_FD_INHERIT: the child's fd is a copy of a parent fd
  *   (Twisted's integer entries)
+ * @TPX_CHILD_FD_PTY: the child's fd is a pseudo-terminal (spec letter
+ *   `'p'`); every fd mapped so is the same terminal, which becomes the
+ *   child's controlling terminal in a new session. Since: 1.2
+ * @TPX_CHILD_FD_SOCKET: a duplex `AF_UNIX` stream socket (spec letter
+ *   `'s'`): the parent reads and writes it through one fd. Since: 1.2
  *
  * What a child file descriptor is connected to.
  *
@@ -28,6 +35,8 @@ typedef enum {
   TPX_CHILD_FD_WRITE,
   TPX_CHILD_FD_READ,
   TPX_CHILD_FD_INHERIT,
+  TPX_CHILD_FD_PTY,
+  TPX_CHILD_FD_SOCKET,
 } TpxChildFdKind;
 
 /**
@@ -50,9 +59,6 @@ typedef enum {
   TPX_KILL_MODE_PROCESS_GROUP,
   TPX_KILL_MODE_CGROUP,
 } TpxKillMode;
-
-typedef struct _TpxProcessProtocol  TpxProcessProtocol;
-typedef struct _TpxProcessTransport TpxProcessTransport;
 
 #define TPX_TYPE_PROCESS_LAUNCHER (tpx_process_launcher_get_type ())
 

@@ -8,7 +8,6 @@
 #include <glib-object.h>
 
 #include "tpx-version-macros.h"
-#include "tpx-process-launcher.h"
 #include "tpx-process-status.h"
 
 G_BEGIN_DECLS
@@ -17,6 +16,15 @@ G_BEGIN_DECLS
 
 TPX_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (TpxProcessProtocol, tpx_process_protocol, TPX, PROCESS_PROTOCOL, GObject)
+
+G_END_DECLS
+
+/* The protocol and the transport refer to each other: each header declares
+ * its type before it includes the other one, so that whichever comes first,
+ * both types are declared once (a typedef repeated is not C99). */
+#include "tpx-process-transport.h"
+
+G_BEGIN_DECLS
 
 /**
  * TpxProcessProtocolClass:

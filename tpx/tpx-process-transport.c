@@ -100,9 +100,9 @@
  * watch disabled) and leave() takes it up again. Other transports flow.
  *
  * Threads: everything belongs to the thread that dispatches `context`,
- * except the child itself (`pid`, `pidfd`, `reaped`), which `child_lock`
- * guards, so that any thread may signal the child and none can signal a
- * pid that was reused. A spawn from a thread that does not own the context
+ * except the child itself (TpxChild, tpx-child.c), which guards its pidfd
+ * with a lock of its own, so that any thread may signal it and none can
+ * signal a pid that was reused. A spawn from a thread that does not own the context
  * hands the start of watching (publish()) to the context's thread.
  */
 typedef enum
@@ -130,12 +130,11 @@ struct _TpxProcessTransport
   TpxLoop            *loop;          /* RUNNING and REAPED */
   TpxPipe            *pipes;
   guint               n_pipes;
+  int                *terminal_fds;  /* the child fds on the terminal */
+  guint               n_terminal_fds;
   TpxProcessStatus   *status;        /* from REAPED on */
 
-  GMutex              child_lock;
-  GPid                pid;           /* child_lock; 0 for NO_CHILD */
-  int                 pidfd;         /* child_lock; -1 once reaped */
-  gboolean            reaped;        /* child_lock */
+  TpxChild            child;         /* RUNNING on; its own lock */
 
   TpxLoopWatch       *pid_watch;
   GSource            *child_watch;   /* where there is no pidfd */
@@ -145,15 +144,10 @@ struct _TpxProcessTransport
   GSource            *work_source;
 
   /* Lifetime control (DESIGN §10.1) */
-  TpxKillMode         kill_mode;
-  TpxCgroup          *cgroup;        /* CGROUP mode; kept for signal_tree */
-  int                 stop_signal;
-  guint               stop_timeout_ms;
   guint               timeout_ms;
   guint               drain_timeout_ms;
   GSource            *timeout_source;
   GSource            *drain_source;
-  int                 stopping;      /* atomic: stop() was called */
   GQueue              waits;         /* GTask of wait_async() */
 
   guint               depth;         /* handlers of ours running */
@@ -165,6 +159,7 @@ struct _TpxProcessTransport
   guint               own_group : 1;
   guint               protocol_wants_data : 1;
   guint               paused : 1;
+  guint               legacy_pty : 1;
   guint               timed_out : 1;
   guint               timeout_due : 1;
   guint               drain_due : 1;
@@ -205,6 +200,39 @@ find_pipe (TpxProcessTransport *self,
   for (guint i = 0; i < self->n_pipes; i++)
     if (self->pipes[i].child_fd == child_fd)
       return &self->pipes[i];
+
+  return NULL;
+}
+
+static gboolean
+is_terminal_fd (TpxProcessTransport *self,
+                int                  child_fd)
+{
+  for (guint i = 0; i < self->n_terminal_fds; i++)
+    if (self->terminal_fds[i] == child_fd)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Where writes to @child_fd go: its pipe or socket, or the terminal's
+ * writing side for any fd on the terminal. */
+static TpxPipe *
+find_writer (TpxProcessTransport *self,
+             int                  child_fd)
+{
+  /* set_use_pty() keeps 1.0's rule: only fd 0 is written to. */
+  gboolean terminal = !self->legacy_pty && is_terminal_fd (self, child_fd);
+
+  for (guint i = 0; i < self->n_pipes; i++)
+    {
+      TpxPipe *pipe = &self->pipes[i];
+
+      if (pipe->kind == TPX_CHILD_FD_READ)
+        continue;
+      if (terminal ? pipe->is_terminal : pipe->child_fd == child_fd)
+        return pipe;
+    }
 
   return NULL;
 }
@@ -372,8 +400,7 @@ update_watches (TpxProcessTransport *self)
     {
       TpxPipe *pipe = &self->pipes[i];
 
-      tpx_pipe_set_watched (pipe, self->loop,
-                            !(self->paused && pipe->kind == TPX_CHILD_FD_READ));
+      tpx_pipe_set_watched (pipe, self->loop, !(self->paused && tpx_pipe_reads (pipe)));
     }
 
   if (self->pid_watch != NULL)
@@ -391,9 +418,9 @@ publish (TpxProcessTransport *self)
   if (self->timeout_ms > 0 && self->state == STATE_RUNNING)
     self->timeout_source = start_timer (self, self->timeout_ms, timeout_cb, "[tpx] timeout");
 
-  if (self->pid_watch == NULL && !self->reaped)
+  if (self->pid_watch == NULL && self->state == STATE_RUNNING)
     {
-      self->child_watch = g_child_watch_source_new (self->pid);
+      self->child_watch = g_child_watch_source_new (self->child.pid);
       g_source_set_callback (self->child_watch, (GSourceFunc) (void (*)(void)) child_watch_cb, self, NULL);
       g_source_attach (self->child_watch, self->context);
     }
@@ -411,14 +438,7 @@ reaped (TpxProcessTransport *self,
       self->pid_watch = NULL;
     }
 
-  g_mutex_lock (&self->child_lock);
-  self->reaped = TRUE;
-  if (self->pidfd >= 0)
-    {
-      close (self->pidfd);
-      self->pidfd = -1;
-    }
-  g_mutex_unlock (&self->child_lock);
+  tpx_child_mark_reaped (&self->child);
   if (self->reap_retry != NULL)
     {
       g_source_destroy (self->reap_retry);
@@ -453,7 +473,7 @@ drain_now (TpxProcessTransport *self)
       TpxPipe *pipe = &self->pipes[i];
 
       /* Bounded: a grandchild that keeps writing must not keep us here. */
-      for (guint n = 0; n < 16 && tpx_pipe_is_open (pipe) && pipe->kind == TPX_CHILD_FD_READ; n++)
+      for (guint n = 0; n < 16 && tpx_pipe_is_open (pipe) && tpx_pipe_reads (pipe); n++)
         {
           g_autoptr(GBytes) bytes = NULL;
           TpxPipeReadResult result = tpx_pipe_read (pipe, self->loop, wants_data (self), &bytes);
@@ -572,10 +592,10 @@ handle_reap (TpxProcessTransport *self)
   gboolean lost;
   int wait_status;
 
-  if (self->state != STATE_RUNNING || self->pidfd < 0)
+  if (self->state != STATE_RUNNING || self->child.pidfd < 0)
     return;
 
-  if (tpx_child_try_reap (self->pid, self->pidfd, &wait_status, &rusage, &lost))
+  if (tpx_child_try_reap (self->child.pid, self->child.pidfd, &wait_status, &rusage, &lost))
     {
       reaped (self, lost ? tpx_process_status_new_lost () : tpx_process_status_new (wait_status, &rusage));
       return;
@@ -622,8 +642,9 @@ handle_writable (TpxProcessTransport *self,
 {
   if (tpx_write_queue_get_size (&pipe->out) == 0)
     {
-      /* Nothing to write, yet the fd woke up: the child closed its end. */
-      if (condition & (G_IO_ERR | G_IO_HUP))
+      /* Nothing to write, yet the fd woke up: the child closed its end
+       * (a socket says so by end of file, when read). */
+      if ((condition & (G_IO_ERR | G_IO_HUP)) && pipe->kind == TPX_CHILD_FD_WRITE)
         tpx_pipe_release_fd (pipe, self->loop);
       return;
     }
@@ -640,7 +661,8 @@ handle_writable (TpxProcessTransport *self,
   if (g_signal_has_handler_pending (self, signals[WRITE_DRAINED], 0, FALSE))
     g_signal_emit (self, signals[WRITE_DRAINED], 0, pipe->child_fd);
 
-  if (pipe->state == TPX_PIPE_CLOSING && tpx_write_queue_get_size (&pipe->out) == 0)
+  if (pipe->kind == TPX_CHILD_FD_WRITE && pipe->state == TPX_PIPE_CLOSING &&
+      tpx_write_queue_get_size (&pipe->out) == 0)
     tpx_pipe_release_fd (pipe, self->loop);
 }
 
@@ -673,8 +695,9 @@ announce (TpxProcessTransport *self)
   stop_timer (&self->timeout_source);
   stop_timer (&self->drain_source);
   /* The cgroup goes once its last process did, even after us. */
-  if (self->cgroup != NULL)
-    tpx_cgroup_remove_when_empty (self->cgroup, self->context);
+  if (self->child.cgroup != NULL)
+    tpx_cgroup_remove_when_empty (self->child.cgroup, self->context);
+  tpx_child_forget_stop_if_gone (&self->child);
 
   g_signal_emit (self, signals[PROCESS_ENDED], 0, self->status);
   if (self->protocol != NULL)
@@ -745,10 +768,11 @@ dispatch_event (TpxProcessTransport *self,
     case EVENT_PIPE:
       if (!tpx_pipe_is_open (pipe))
         break;
-      if (pipe->kind == TPX_CHILD_FD_READ)
-        handle_readable (self, pipe);
-      else
+      if (pipe->kind != TPX_CHILD_FD_READ && (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP)))
         handle_writable (self, pipe, condition);
+      if (tpx_pipe_reads (pipe) && tpx_pipe_is_open (pipe) &&
+          (condition & (G_IO_IN | G_IO_ERR | G_IO_HUP)))
+        handle_readable (self, pipe);
       break;
 
     case EVENT_REAP:
@@ -818,14 +842,13 @@ tpx_process_transport_finalize (GObject *object)
   for (guint i = 0; i < self->n_pipes; i++)
     if (self->pipes[i].fd >= 0)
       close (self->pipes[i].fd);
-  if (self->pidfd >= 0)
-    close (self->pidfd);
+  if (self->state != STATE_NO_CHILD)
+    tpx_child_clear (&self->child);
   g_clear_pointer (&self->pipes, g_free);
+  g_clear_pointer (&self->terminal_fds, g_free);
   g_clear_object (&self->status);
   g_clear_pointer (&self->loop, tpx_loop_unref);
-  g_clear_pointer (&self->cgroup, tpx_cgroup_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_mutex_clear (&self->child_lock);
 
   G_OBJECT_CLASS (tpx_process_transport_parent_class)->finalize (object);
 }
@@ -841,7 +864,7 @@ tpx_process_transport_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_PID:
-      g_value_set_int (value, self->pid);
+      g_value_set_int (value, self->child.pid);
       break;
 
     case PROP_PROTOCOL:
@@ -1025,10 +1048,8 @@ static void
 tpx_process_transport_init (TpxProcessTransport *self)
 {
   self->state = STATE_NO_CHILD;
-  self->pidfd = -1;
-  self->kill_mode = TPX_KILL_MODE_PROCESS;
+  self->child.pidfd = -1;
   g_queue_init (&self->waits);
-  g_mutex_init (&self->child_lock);
 }
 
 /* The thread-default context of this thread: is it ours to start watching
@@ -1117,13 +1138,10 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
   self->state = STATE_RUNNING;
   self->context = g_steal_pointer (&context);
   self->loop = loop;
-  self->pid = result.pid;
-  self->pidfd = result.pidfd;
+  tpx_child_init (&self->child, result.pid, result.pidfd, plan->kill_mode,
+                  g_steal_pointer (&cgroup), plan->stop_signal, plan->stop_timeout_ms);
   self->own_group = spawn_plan.new_session || spawn_plan.new_group || spawn_plan.use_pty;
-  self->kill_mode = plan->kill_mode;
-  self->cgroup = g_steal_pointer (&cgroup);
-  self->stop_signal = plan->stop_signal;
-  self->stop_timeout_ms = plan->stop_timeout_ms;
+  self->legacy_pty = plan->legacy_pty;
   self->timeout_ms = plan->timeout_ms;
   self->drain_timeout_ms = plan->drain_timeout_ms;
   self->n_pipes = result.n_pipes;
@@ -1134,12 +1152,25 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
       TpxPipe *pipe = &self->pipes[i];
 
       tpx_pipe_init (pipe, result.pipes[i].child_fd, result.pipes[i].kind,
-                     result.pipes[i].fd, result.is_pty);
+                     result.pipes[i].fd, result.pipes[i].is_terminal);
       pipe->owner = self;
-      if (result.is_pty && i > 0)
-        tpx_pipe_pair_terminal (find_pipe (self, 1), find_pipe (self, 0));
     }
   g_clear_pointer (&result.pipes, g_free);
+
+  /* The terminal: its reader and writer are the last two, in that order. */
+  if (result.is_pty)
+    {
+      TpxPipe *reader = &self->pipes[self->n_pipes - 2];
+      TpxPipe *writer = &self->pipes[self->n_pipes - 1];
+
+      tpx_pipe_pair_terminal (reader, writer);
+      /* One fd on the terminal: its loss is said once. */
+      writer->silent = writer->child_fd == reader->child_fd;
+      self->terminal_fds = g_new (int, spawn_plan.n_fds);
+      for (guint i = 0; i < spawn_plan.n_fds; i++)
+        if (spawn_plan.fds[i].kind == TPX_CHILD_FD_PTY)
+          self->terminal_fds[self->n_terminal_fds++] = spawn_plan.fds[i].child_fd;
+    }
 
   /* The running reference: the reaping watch's, until the end. */
   self->running_ref = TRUE;
@@ -1162,12 +1193,12 @@ tpx_process_transport_new_for_plan (TpxProcessProtocol  *protocol,
       if (tpx_pipe_is_open (pipe) && !tpx_pipe_watch (pipe, self->loop, pipe_event_cb, pipe))
         {
           g_warning ("Cannot watch fd %d of child %d: %s", pipe->child_fd,
-                     (int) self->pid, g_strerror (errno));
+                     (int) self->child.pid, g_strerror (errno));
           tpx_pipe_release_fd (pipe, self->loop);
         }
     }
-  if (self->pidfd >= 0)
-    self->pid_watch = tpx_loop_add (self->loop, self->pidfd, G_IO_IN, FALSE, pidfd_event_cb, self);
+  if (self->child.pidfd >= 0)
+    self->pid_watch = tpx_loop_add (self->loop, self->child.pidfd, G_IO_IN, FALSE, pidfd_event_cb, self);
 
   publish_or_hand_over (self);
 
@@ -1191,7 +1222,7 @@ tpx_process_transport_get_pid (TpxProcessTransport *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
-  return self->pid;
+  return self->child.pid;
 }
 
 /**
@@ -1244,8 +1275,8 @@ write_to_child (TpxProcessTransport  *self,
   if (!has_child (self, error))
     return FALSE;
 
-  pipe = find_pipe (self, child_fd);
-  if (pipe == NULL || pipe->kind != TPX_CHILD_FD_WRITE)
+  pipe = find_writer (self, child_fd);
+  if (pipe == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    _("Child fd %d is not a pipe the parent writes"), child_fd);
@@ -1397,7 +1428,7 @@ tpx_process_transport_get_write_buffer_size (TpxProcessTransport *self,
 
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
-  pipe = find_pipe (self, child_fd);
+  pipe = find_writer (self, child_fd);
   return pipe != NULL ? tpx_write_queue_get_size (&pipe->out) : 0;
 }
 
@@ -1423,7 +1454,7 @@ tpx_process_transport_close_child_fd (TpxProcessTransport *self,
   g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
 
   pipe = find_pipe (self, child_fd);
-  if (pipe != NULL && !pipe->is_terminal && tpx_pipe_request_close (pipe, self->loop))
+  if (pipe != NULL && !is_terminal_fd (self, child_fd) && tpx_pipe_request_close (pipe, self->loop))
     schedule_work (self);
 }
 
@@ -1522,9 +1553,6 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
                                    int                   signum,
                                    GError              **error)
 {
-  gboolean sent;
-  int saved_errno;
-
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1535,36 +1563,7 @@ tpx_process_transport_send_signal (TpxProcessTransport  *self,
       return FALSE;
     }
 
-  if (!has_child (self, error))
-    return FALSE;
-
-  /* Under the lock, the child cannot be reaped meanwhile: even the kill()
-   * fallback cannot reach a reused pid. */
-  g_mutex_lock (&self->child_lock);
-  if (self->reaped)
-    {
-      g_mutex_unlock (&self->child_lock);
-      g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                   _("Child process %d has already exited"), (int) self->pid);
-      return FALSE;
-    }
-  sent = tpx_child_send_signal (self->pid, self->pidfd, signum);
-  saved_errno = errno;
-  g_mutex_unlock (&self->child_lock);
-
-  if (!sent)
-    {
-      if (saved_errno == ESRCH)
-        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                     _("Child process %d has already exited"), (int) self->pid);
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                     _("Cannot send signal %d to child process %d: %s"),
-                     signum, (int) self->pid, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  return TRUE;
+  return has_child (self, error) && tpx_child_signal (&self->child, signum, error);
 }
 
 /**
@@ -1623,8 +1622,6 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
                                             const char           *signal,
                                             GError              **error)
 {
-  gboolean sent;
-  int saved_errno;
   int signum;
 
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), FALSE);
@@ -1641,32 +1638,11 @@ tpx_process_transport_signal_process_group (TpxProcessTransport  *self,
   if (!self->own_group)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("Child process %d has no process group of its own"), (int) self->pid);
+                   _("Child process %d has no process group of its own"), (int) self->child.pid);
       return FALSE;
     }
 
-  /* The group cannot be reused while its leader, our child, is unreaped. */
-  g_mutex_lock (&self->child_lock);
-  if (self->reaped)
-    {
-      g_mutex_unlock (&self->child_lock);
-      g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                   _("Child process %d has already exited"), (int) self->pid);
-      return FALSE;
-    }
-  sent = kill (-self->pid, signum) == 0;
-  saved_errno = errno;
-  g_mutex_unlock (&self->child_lock);
-
-  if (!sent)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot send signal %d to process group %d: %s"),
-                   signum, (int) self->pid, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  return TRUE;
+  return tpx_child_signal_group (&self->child, signum, error);
 }
 
 /**
@@ -1759,14 +1735,14 @@ tpx_process_transport_set_window_size (TpxProcessTransport  *self,
   if (!is_terminal)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("Child process %d has no pseudo-terminal"), (int) self->pid);
+                   _("Child process %d has no pseudo-terminal"), (int) self->child.pid);
       return FALSE;
     }
 
   if (fd < 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                   _("The pseudo-terminal of child process %d is closed"), (int) self->pid);
+                   _("The pseudo-terminal of child process %d is closed"), (int) self->child.pid);
       return FALSE;
     }
 
@@ -1780,84 +1756,6 @@ tpx_process_transport_set_window_size (TpxProcessTransport  *self,
     }
 
   return TRUE;
-}
-
-/* Whether anything of the tree may still be alive. */
-static gboolean
-tree_is_alive (TpxProcessTransport *self)
-{
-  gboolean alive;
-
-  switch (self->kill_mode)
-    {
-    case TPX_KILL_MODE_CGROUP:
-      return tpx_cgroup_is_populated (self->cgroup);
-
-    case TPX_KILL_MODE_PROCESS_GROUP:
-      return kill (-self->pid, 0) == 0;
-
-    case TPX_KILL_MODE_PROCESS:
-    default:
-      g_mutex_lock (&self->child_lock);
-      alive = !self->reaped;
-      g_mutex_unlock (&self->child_lock);
-      return alive;
-    }
-}
-
-/* May run in any thread. */
-static gboolean
-signal_tree (TpxProcessTransport  *self,
-             int                   signum,
-             GError              **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  int saved_errno;
-  gboolean sent;
-
-  switch (self->kill_mode)
-    {
-    case TPX_KILL_MODE_CGROUP:
-      if (tpx_cgroup_signal (self->cgroup, signum, &local_error))
-        return TRUE;
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                     _("Nothing is left of the tree of child process %d"), (int) self->pid);
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-
-    case TPX_KILL_MODE_PROCESS_GROUP:
-      /* Before the reap, the group cannot have been reused (its leader is
-       * our child); after it, the group lives as long as any member. */
-      sent = kill (-self->pid, signum) == 0;
-      saved_errno = errno;
-      if (sent)
-        return TRUE;
-      if (saved_errno == ESRCH)
-        g_set_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY,
-                     _("Nothing is left of the tree of child process %d"), (int) self->pid);
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                     _("Cannot send signal %d to process group %d: %s"),
-                     signum, (int) self->pid, g_strerror (saved_errno));
-      return FALSE;
-
-    case TPX_KILL_MODE_PROCESS:
-    default:
-      return tpx_process_transport_send_signal (self, signum, error);
-    }
-}
-
-static gboolean
-stop_timeout_cb (gpointer user_data)
-{
-  TpxProcessTransport *self = user_data;
-
-  if (tree_is_alive (self))
-    signal_tree (self, SIGKILL, NULL);
-
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1879,31 +1777,10 @@ stop_timeout_cb (gpointer user_data)
 void
 tpx_process_transport_stop (TpxProcessTransport *self)
 {
-  GSource *source;
-
   g_return_if_fail (TPX_IS_PROCESS_TRANSPORT (self));
 
-  if (self->state == STATE_NO_CHILD ||
-      !g_atomic_int_compare_and_exchange (&self->stopping, 0, 1))
-    return;
-
-  if (self->stop_timeout_ms == 0)
-    {
-      signal_tree (self, SIGKILL, NULL);
-      return;
-    }
-
-  if (!signal_tree (self, self->stop_signal, NULL) || !tree_is_alive (self))
-    return;
-  /* A stopped process does not see SIGTERM until it runs again. */
-  signal_tree (self, SIGCONT, NULL);
-
-  /* Holds a reference: SIGKILL is due even if the transport ended. */
-  source = g_timeout_source_new (self->stop_timeout_ms);
-  g_source_set_static_name (source, "[tpx] stop timeout");
-  g_source_set_callback (source, stop_timeout_cb, g_object_ref (self), g_object_unref);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  if (self->state != STATE_NO_CHILD)
+    tpx_child_stop (&self->child, self->context, G_OBJECT (self));
 }
 
 /**
@@ -1940,7 +1817,7 @@ tpx_process_transport_signal_tree (TpxProcessTransport  *self,
   if (signum < 0 || !has_child (self, error))
     return FALSE;
 
-  return signal_tree (self, signum, error);
+  return tpx_child_signal_tree (&self->child, signum, error);
 }
 
 /**
@@ -1979,16 +1856,7 @@ tpx_process_transport_get_n_tree_processes (TpxProcessTransport *self)
 {
   g_return_val_if_fail (TPX_IS_PROCESS_TRANSPORT (self), 0);
 
-  switch (self->kill_mode)
-    {
-    case TPX_KILL_MODE_CGROUP:
-      return tpx_cgroup_count_processes (self->cgroup);
-    case TPX_KILL_MODE_PROCESS_GROUP:
-      return tpx_child_count_group (self->pid);
-    case TPX_KILL_MODE_PROCESS:
-    default:
-      return self->state == STATE_RUNNING ? 1 : 0;
-    }
+  return self->state == STATE_NO_CHILD ? 0 : tpx_child_count_tree (&self->child);
 }
 
 /**

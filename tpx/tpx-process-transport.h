@@ -8,7 +8,6 @@
 #include <gio/gio.h>
 
 #include "tpx-version-macros.h"
-#include "tpx-process-launcher.h"
 #include "tpx-process-status.h"
 
 G_BEGIN_DECLS
@@ -17,6 +16,15 @@ G_BEGIN_DECLS
 
 TPX_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (TpxProcessTransport, tpx_process_transport, TPX, PROCESS_TRANSPORT, GObject)
+
+G_END_DECLS
+
+/* The protocol and the transport refer to each other: each header declares
+ * its type before it includes the other one, so that whichever comes first,
+ * both types are declared once (a typedef repeated is not C99). */
+#include "tpx-process-protocol.h"
+
+G_BEGIN_DECLS
 
 TPX_AVAILABLE_IN_1_0
 int                  tpx_process_transport_get_pid               (TpxProcessTransport  *self);

@@ -35,7 +35,8 @@ typedef struct
   gid_t             gid;
   gboolean          new_session;
   gboolean          new_group;
-  gboolean          use_pty;
+  gboolean          use_pty;      /* the map has PTY entries */
+  gboolean          legacy_pty;   /* set_use_pty(): 1.0's rules (only fd 0 is written) */
   guint16           rows;
   guint16           cols;
   /* Lifetime control (DESIGN §10.1); the spawn itself uses only
@@ -54,8 +55,9 @@ typedef struct
 typedef struct
 {
   int            child_fd;
-  TpxChildFdKind kind;        /* READ or WRITE */
+  TpxChildFdKind kind;        /* READ, WRITE or SOCKET */
   int            fd;          /* nonblocking, close-on-exec */
+  gboolean       is_terminal; /* one of the terminal's two fds */
 } TpxSpawnPipe;
 
 typedef struct

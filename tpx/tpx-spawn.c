@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -89,6 +90,7 @@ typedef struct
   gboolean            ids_change;   /* ... and they differ from the parent's */
   gid_t               group;
   pid_t               parent_pid;   /* for die_with_parent */
+  int                 ctty_fd;      /* -1, or a child fd on the terminal */
 
   /* -1, or where the child also writes its report: close-on-exec, so a
    * successful exec says so by closing it. */
@@ -376,7 +378,7 @@ child_main (void *data)
     if (sig != SIGKILL && sig != SIGSTOP)
       sigaction (sig, &sa, NULL);
 
-  if (plan->new_session || plan->use_pty)
+  if (plan->new_session || args->ctty_fd >= 0)
     {
       if (setsid () < 0)
         child_fail (args, STEP_SETSID);
@@ -392,16 +394,6 @@ child_main (void *data)
   if (plan->cgroup_procs_fd >= 0 && write (plan->cgroup_procs_fd, "0", 1) != 1)
     child_fail (args, STEP_CGROUP);
 
-  /* The parent may have died before the death signal was armed: then it
-   * is as if it had fired. */
-  if (plan->die_with_parent)
-    {
-      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
-        child_fail (args, STEP_PDEATHSIG);
-      if (getppid () != args->parent_pid)
-        _exit (128 + SIGKILL);
-    }
-
   /* Raw system calls: glibc's set*id() would try to change the ids of the
    * parent's other threads too, since this child shares their memory. */
   if (args->drop_groups && syscall (SYS_setgroups, 1, &args->group) < 0)
@@ -416,6 +408,17 @@ child_main (void *data)
     {
       errno = groups_errno;
       child_fail (args, STEP_SETGROUPS);
+    }
+
+  /* After the ids changed: the kernel clears the death signal when they
+   * do. The parent may have died before it was armed: then it is as if it
+   * had fired. */
+  if (plan->die_with_parent)
+    {
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+        child_fail (args, STEP_PDEATHSIG);
+      if (getppid () != args->parent_pid)
+        _exit (128 + SIGKILL);
     }
 
   if (plan->cwd != NULL && chdir (plan->cwd) < 0)
@@ -465,7 +468,7 @@ child_main (void *data)
   if (!close_unkept_fds_by_range (args) && !close_unkept_fds_listed (args))
     child_fail (args, STEP_FDS);
 
-  if (plan->use_pty && ioctl (0, TIOCSCTTY, 0) < 0)
+  if (args->ctty_fd >= 0 && ioctl (args->ctty_fd, TIOCSCTTY, 0) < 0)
     child_fail (args, STEP_CTTY);
 
   sigemptyset (&empty);
@@ -782,6 +785,8 @@ tpx_spawn (const TpxSpawnPlan *plan,
   guint n_child_ends = 0;
   guint n_map;
   ChildArgs args = { 0 };
+  int master = -1, slave = -1;
+  int out_fd = -1, in_fd = -1;
   gboolean use_pipe;
   int report_pipe[2] = { -1, -1 };
   int pidfd = -1;
@@ -790,80 +795,93 @@ tpx_spawn (const TpxSpawnPlan *plan,
   memset (result, 0, sizeof *result);
   result->pidfd = -1;
 
+  args.ctty_fd = -1;
+
   /* Before any fd of ours exists: none of them may pass for a closed one. */
-  if (!plan->use_pty &&
-      !tpx_spawn_check_inherited_fds (plan->fds, plan->n_fds, plan->executable, error))
+  if (!tpx_spawn_check_inherited_fds (plan->fds, plan->n_fds, plan->executable, error))
     return FALSE;
 
-  n_map = plan->use_pty ? 3 : plan->n_fds;
+  n_map = plan->n_fds;
   src = g_new (int, n_map);
   dst = g_new (int, n_map);
   tmp = g_new (int, n_map);
   child_ends = g_new (int, n_map + 1);
-  result->pipes = g_new0 (TpxSpawnPipe, plan->use_pty ? 2 : plan->n_fds);
+  /* One parent end per pipe or socket, two for the terminal. */
+  result->pipes = g_new0 (TpxSpawnPipe, n_map + 2);
 
-  if (plan->use_pty)
+  for (guint i = 0; i < plan->n_fds; i++)
     {
-      int master;
-      int slave;
-      int writer;
+      const TpxFdSpec *spec = &plan->fds[i];
+      int fds[2];
 
-      if (!open_pty (plan, &master, &slave, error))
-        goto failed;
+      dst[i] = spec->child_fd;
 
-      child_ends[n_child_ends++] = slave;
-      result->is_pty = TRUE;
-      result->pipes[result->n_pipes++] = (TpxSpawnPipe) { 1, TPX_CHILD_FD_READ, master };
-
-      /* A second fd on the same terminal, so reading and writing are
-       * watched apart (fd 1 and fd 0 of the child). */
-      writer = fcntl (master, F_DUPFD_CLOEXEC, 3);
-      if (writer < 0)
+      switch (spec->kind)
         {
-          set_spawn_error (error, plan, errno, _("open a pseudo-terminal"));
-          goto failed;
-        }
-      result->pipes[result->n_pipes++] = (TpxSpawnPipe) { 0, TPX_CHILD_FD_WRITE, writer };
+        case TPX_CHILD_FD_INHERIT:
+          src[i] = spec->parent_fd;
+          continue;
 
-      for (int fd = 0; fd < 3; fd++)
-        {
-          src[fd] = slave;
-          dst[fd] = fd;
-        }
-    }
-  else
-    {
-      for (guint i = 0; i < plan->n_fds; i++)
-        {
-          const TpxFdSpec *spec = &plan->fds[i];
-          int fds[2];
-
-          dst[i] = spec->child_fd;
-
-          if (spec->kind == TPX_CHILD_FD_INHERIT)
+        case TPX_CHILD_FD_PTY:
+          /* Every PTY entry is the same terminal. */
+          if (master < 0)
             {
-              src[i] = spec->parent_fd;
-              continue;
+              if (!open_pty (plan, &master, &slave, error))
+                goto failed;
+              child_ends[n_child_ends++] = slave;
+              args.ctty_fd = spec->child_fd;
             }
+          src[i] = slave;
+          if (out_fd < 0 || spec->child_fd == 1)
+            out_fd = spec->child_fd;
+          if (in_fd < 0 || spec->child_fd == 0)
+            in_fd = spec->child_fd;
+          continue;
 
+        case TPX_CHILD_FD_SOCKET:
+          if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+            {
+              set_spawn_error (error, plan, errno, _("create a socket pair"));
+              goto failed;
+            }
+          /* Only the parent's end is nonblocking. */
+          fcntl (fds[0], F_SETFL, O_NONBLOCK);
+          src[i] = fds[1];
+          result->pipes[result->n_pipes++] = (TpxSpawnPipe) { spec->child_fd, spec->kind, fds[0], FALSE };
+          break;
+
+        case TPX_CHILD_FD_READ:
+        case TPX_CHILD_FD_WRITE:
+        default:
           if (!make_pipe (fds, spec->kind == TPX_CHILD_FD_READ))
             {
               set_spawn_error (error, plan, errno, _("create a pipe"));
               goto failed;
             }
-
-          if (spec->kind == TPX_CHILD_FD_READ)
-            {
-              src[i] = fds[1];
-              result->pipes[result->n_pipes++] = (TpxSpawnPipe) { spec->child_fd, spec->kind, fds[0] };
-            }
-          else
-            {
-              src[i] = fds[0];
-              result->pipes[result->n_pipes++] = (TpxSpawnPipe) { spec->child_fd, spec->kind, fds[1] };
-            }
-          child_ends[n_child_ends++] = src[i];
+          src[i] = fds[spec->kind == TPX_CHILD_FD_READ ? 1 : 0];
+          result->pipes[result->n_pipes++] =
+            (TpxSpawnPipe) { spec->child_fd, spec->kind, fds[spec->kind == TPX_CHILD_FD_READ ? 0 : 1], FALSE };
+          break;
         }
+      child_ends[n_child_ends++] = src[i];
+    }
+
+  if (master >= 0)
+    {
+      /* A second fd on the same terminal, so that reading and writing are
+       * watched apart: the output as the child's fd 1 when 1 is on the
+       * terminal (else its lowest fd there), the input as fd 0 likewise. */
+      int writer = fcntl (master, F_DUPFD_CLOEXEC, 3);
+
+      result->pipes[result->n_pipes++] = (TpxSpawnPipe) { out_fd, TPX_CHILD_FD_READ, master, TRUE };
+      master = -1;
+      if (writer < 0)
+        {
+          set_spawn_error (error, plan, errno, _("open a pseudo-terminal"));
+          goto failed;
+        }
+      result->pipes[result->n_pipes++] = (TpxSpawnPipe) { in_fd, TPX_CHILD_FD_WRITE, writer, TRUE };
+      result->is_pty = TRUE;
     }
 
   use_pipe = !g_atomic_int_get (&shared_memory_proven);
@@ -949,6 +967,7 @@ tpx_spawn (const TpxSpawnPlan *plan,
 failed:
   for (guint i = 0; i < n_child_ends; i++)
     close_fd (&child_ends[i]);
+  close_fd (&master);
   close_fd (&report_pipe[0]);
   close_fd (&report_pipe[1]);
   tpx_spawn_result_clear (result);

@@ -4,11 +4,9 @@
 
 #include "tpx-utils.h"
 
-#include <signal.h>
-
 #include <glib/gi18n-lib.h>
 
-#include "tpx-process-launcher.h"
+#include "tpx-process-launcher-private.h"
 #include "tpx-process-status.h"
 #include "tpx-process-transport.h"
 
@@ -22,6 +20,14 @@
  * transport and each signal closure owns a reference to the task, so the
  * operation stays alive by itself until it completes; completing always goes
  * through run_detach(), which breaks those references.
+ *
+ * Lifetime control (DESIGN.md §10.1) comes from the launcher: cancelling
+ * stops the child with tpx_process_transport_stop(), so with the
+ * launcher's stop signal, stop timeout and kill mode; a launcher timeout
+ * that expired (the transport's timed-out) fails the call with
+ * G_IO_ERROR_TIMED_OUT once process-ended came, keeping what was read as
+ * a TERMINATED child does. The one thing read from the launcher besides
+ * the spawn itself is its timeout, for that message.
  */
 
 typedef enum {
@@ -39,6 +45,10 @@ typedef struct {
   gulong               ended_handler;
   GSource             *cancel_source;
   gboolean             killing;
+
+  /* For the TIMED_OUT message. */
+  char                *executable;
+  guint                timeout_ms;
 
   /* Collected while the child runs; grown by appending (amortised linear). */
   GByteArray          *out;
@@ -79,6 +89,7 @@ helper_run_free (gpointer data)
   g_clear_pointer (&run->err, g_byte_array_unref);
   g_clear_pointer (&run->out_bytes, g_bytes_unref);
   g_clear_pointer (&run->err_bytes, g_bytes_unref);
+  g_free (run->executable);
   g_free (run);
 }
 
@@ -185,6 +196,14 @@ child_data_cb (TpxProcessTransport *transport,
     }
 }
 
+static GError *
+timed_out_error (HelperRun *run)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                      _("“%s” ran longer than its timeout of %u ms and was stopped"),
+                      run->executable, run->timeout_ms);
+}
+
 static void
 process_ended_cb (TpxProcessTransport *transport,
                   TpxProcessStatus    *status,
@@ -208,6 +227,18 @@ process_ended_cb (TpxProcessTransport *transport,
    * and -1 must not pass for one. */
   no_exit_code = tpx_process_status_get_signal (status) != 0 ||
                  tpx_process_status_get_lost (status);
+
+  /* However the child ended after that: it was stopped. */
+  if (tpx_process_transport_get_timed_out (transport))
+    {
+      if (run->kind == HELPER_OUTPUT_AND_VALUE)
+        {
+          run->out_bytes = steal_as_bytes (&run->out);
+          run->err_bytes = steal_as_bytes (&run->err);
+        }
+      g_task_return_error (task, timed_out_error (run));
+      return;
+    }
 
   switch (run->kind)
     {
@@ -247,21 +278,19 @@ cancelled_cb (GCancellable *cancellable,
   g_autoptr(GTask) task = g_object_ref (user_data);
   HelperRun *run = g_task_get_task_data (task);
   g_autoptr(TpxProcessTransport) transport = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (run->transport == NULL || run->killing)
     return G_SOURCE_REMOVE;
 
-  /* Kill the child, stop collecting, and close our ends of the pipes so that
-   * a grandchild holding one cannot delay the end: the task completes with
+  /* Stop the child's tree (the launcher's stop signal, then SIGKILL after
+   * its stop timeout; SIGKILL at once for a stop timeout of 0), stop
+   * collecting, and close our ends of the pipes so that a grandchild
+   * holding one cannot delay the end: the task completes with
    * G_IO_ERROR_CANCELLED on process-ended, once the child has been reaped. */
   run->killing = TRUE;
   transport = g_object_ref (run->transport);
 
-  if (!tpx_process_transport_send_signal (transport, SIGKILL, &error))
-    g_debug ("Not killing child %d: %s",
-             tpx_process_transport_get_pid (transport), error->message);
-
+  tpx_process_transport_stop (transport);
   tpx_process_transport_lose_connection (transport);
 
   return G_SOURCE_REMOVE;
@@ -302,6 +331,8 @@ helper_start (GTask              *task,
     }
 
   run->transport = g_object_ref (transport);
+  run->executable = g_strdup (executable);
+  run->timeout_ms = tpx_process_launcher_get_timeout_ms (launcher);
 
   if (run->kind != HELPER_VALUE)
     run->data_handler =
@@ -368,7 +399,7 @@ helper_task_new (HelperKind           kind,
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (nullable): called once the child has ended, or
  *   on failure
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * Runs a program and collects its standard output, like Twisted's
  * `twisted.internet.utils.getProcessOutput`.
@@ -387,9 +418,14 @@ helper_task_new (HelperKind           kind,
  * the parent is not collected. With a PTY, everything the child writes
  * arrives as standard output.
  *
- * Cancelling @cancellable while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if @cancellable is already cancelled, nothing is spawned. Cancelling after
+ * Cancelling @cancellable while the child runs stops it with
+ * [method@Tpx.ProcessTransport.stop] and @launcher's settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if @cancellable is already cancelled, nothing is
+ * spawned. When @launcher's timeout ([method@Tpx.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names @executable and the timeout. Cancelling after
  * the child has ended does not change the result.
  *
  * @callback runs in the thread-default main context of the caller; call
@@ -460,7 +496,7 @@ tpx_get_process_output_finish (GAsyncResult  *result,
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (nullable): called once the child has ended, or
  *   on failure
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * Runs a program and gets its exit code, like Twisted's
  * `twisted.internet.utils.getProcessValue`.
@@ -471,9 +507,14 @@ tpx_get_process_output_finish (GAsyncResult  *result,
  * whose status was lost (see [method@Tpx.ProcessStatus.get_lost]).
  * @launcher is not modified.
  *
- * Cancelling @cancellable while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if @cancellable is already cancelled, nothing is spawned.
+ * Cancelling @cancellable while the child runs stops it with
+ * [method@Tpx.ProcessTransport.stop] and @launcher's settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if @cancellable is already cancelled, nothing is
+ * spawned. When @launcher's timeout ([method@Tpx.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names @executable and the timeout.
  *
  * @callback runs in the thread-default main context of the caller; call
  * [func@Tpx.get_process_value_finish] there to get the result.
@@ -536,7 +577,7 @@ tpx_get_process_value_finish (GAsyncResult  *result,
  * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async) (nullable): called once the child has ended, or
  *   on failure
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * Runs a program and collects its standard output, its standard error and
  * its exit code, like Twisted's
@@ -547,12 +588,18 @@ tpx_get_process_value_finish (GAsyncResult  *result,
  * by a signal, or whose status was lost (see
  * [method@Tpx.ProcessStatus.get_lost]), fails the operation with
  * %TPX_PROCESS_ERROR_TERMINATED, and
- * [func@Tpx.get_process_output_and_value_finish] still gives what it wrote.
+ * [func@Tpx.get_process_output_and_value_finish] still gives what it wrote;
+ * it does too after a timeout (%G_IO_ERROR_TIMED_OUT).
  * @launcher is not modified.
  *
- * Cancelling @cancellable while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if @cancellable is already cancelled, nothing is spawned.
+ * Cancelling @cancellable while the child runs stops it with
+ * [method@Tpx.ProcessTransport.stop] and @launcher's settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if @cancellable is already cancelled, nothing is
+ * spawned. When @launcher's timeout ([method@Tpx.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names @executable and the timeout.
  *
  * @callback runs in the thread-default main context of the caller.
  *
@@ -593,8 +640,10 @@ tpx_get_process_output_and_value_async (const char           *executable,
  * Gets the result of [func@Tpx.get_process_output_and_value_async].
  *
  * When the child was killed by a signal or its status was lost, this
- * returns %FALSE with %TPX_PROCESS_ERROR_TERMINATED, and @out and @err still hold what the child
- * wrote before it died (@exit_code is -1). On any other failure (spawn
+ * returns %FALSE with %TPX_PROCESS_ERROR_TERMINATED, and @out and @err
+ * still hold what the child wrote before it died (@exit_code is -1); so do
+ * they when the launcher's timeout stopped it (%G_IO_ERROR_TIMED_OUT). On
+ * any other failure (spawn
  * failure, cancellation) @out and @err are set to %NULL and @exit_code to -1.
  *
  * Returns: %TRUE if the child exited (with any exit code)

@@ -36,9 +36,11 @@ void     tpx_write_queue_push          (TpxWriteQueue *queue,
                                         const guint8  *data,
                                         gsize          len,
                                         GBytes        *bytes);
-/* Writes as much as @fd takes. FALSE with errno set if the pipe broke. */
+/* Writes as much as @fd takes (a socket with send(MSG_NOSIGNAL)). FALSE
+ * with errno set if the pipe or socket broke. */
 gboolean tpx_write_queue_flush         (TpxWriteQueue *queue,
-                                        int            fd);
+                                        int            fd,
+                                        gboolean       is_socket);
 
 static inline gsize
 tpx_write_queue_get_size (const TpxWriteQueue *queue)

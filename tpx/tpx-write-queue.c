@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -61,7 +62,8 @@ queue_consume (TpxWriteQueue *queue,
 
 gboolean
 tpx_write_queue_flush (TpxWriteQueue *queue,
-                       int            fd)
+                       int            fd,
+                       gboolean       is_socket)
 {
   while (queue->queued > 0)
     {
@@ -82,7 +84,14 @@ tpx_write_queue_flush (TpxWriteQueue *queue,
           n_iov++;
         }
 
-      n = writev (fd, iov, n_iov);
+      if (is_socket)
+        {
+          struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n_iov };
+
+          n = sendmsg (fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+      else
+        n = writev (fd, iov, n_iov);
       if (n < 0)
         {
           if (errno == EINTR)

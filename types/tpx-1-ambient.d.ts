@@ -1,8 +1,12 @@
 
 declare module 'gi://Tpx?version=1' {
-    const Tpx1: typeof import('./tpx-1.js').default;
+    import Tpx1 from '@girs/tpx-1';
     export default Tpx1;
 }
 
+declare module 'gi://Tpx' {
+    import Tpx1 from '@girs/tpx-1';
+    export default Tpx1;
+}
 
 

@@ -1,9 +1,9 @@
 
-type Tpx1 = typeof import('./tpx-1.js').default;
+import Tpx1 from '@girs/tpx-1';
 
 declare global {
     export interface GjsGiImports {
-        Tpx: Tpx1;
+        Tpx: typeof Tpx1;
     }
 }
 

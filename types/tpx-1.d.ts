@@ -6,14 +6,15 @@
  * If you found a bug fix it in `ts-for-gir` or create a bug report on https://github.com/gjsify/ts-for-gir
  */
 
+import './tpx-1-ambient.d.ts';
 import './tpx-1-import.d.ts';
 /**
  * Tpx-1
  */
 
-import type Gio from './gio-2.0.js';
-import type GObject from './gobject-2.0.js';
-import type GLib from './glib-2.0.js';
+import type Gio from '@girs/gio-2.0';
+import type GObject from '@girs/gobject-2.0';
+import type GLib from '@girs/glib-2.0';
 
 export namespace Tpx {
 
@@ -114,8 +115,38 @@ const VERSION_S: string
  * @param launcher the options to spawn with, or %NULL for a new   [class`Tpx`.ProcessLauncher] (an empty environment, the parent's working   directory)
  * @param stdin_bytes bytes to write to the child's standard input
  * @param cancellable a [class`Gio`.Cancellable]
+ * @param callback called once the child has ended, or   on failure
  */
-function get_process_output_and_value_async(executable: string, args: string[] | null, launcher: ProcessLauncher | null, stdin_bytes: GLib.Bytes | null, cancellable: Gio.Cancellable | null): void
+function get_process_output_and_value_async<Z = unknown>(executable: string, args: string[] | null, launcher: ProcessLauncher | null, stdin_bytes: GLib.Bytes | null, cancellable: Gio.Cancellable | null, callback: Gio.AsyncReadyCallback<Z> | null): void
+
+// Overloads of get_process_output_and_value_async
+
+/**
+ * Promisified version of {@link get_process_output_and_value_async}
+ * 
+ * Runs a program and collects its standard output, its standard error and
+ * its exit code, like Twisted's
+ * `twisted.internet.utils.getProcessOutputAndValue`.
+ * 
+ * `stdin_bytes,` if any, is written to the child's standard input, which is
+ * then closed; without it, standard input is closed at once. A child killed
+ * by a signal fails the operation with %TPX_PROCESS_ERROR_TERMINATED, and
+ * [func`Tpx`.get_process_output_and_value_finish] still gives what it wrote.
+ * `launcher` is not modified.
+ * 
+ * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
+ * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
+ * if `cancellable` is already cancelled, nothing is spawned.
+ * 
+ * `callback` runs in the thread-default main context of the caller.
+ * @param executable the program to run: a path, or a bare name   looked up in the `PATH` of the child's environment
+ * @param args the   arguments after `argv[0]`, which is `executable`
+ * @param launcher the options to spawn with, or %NULL for a new   [class`Tpx`.ProcessLauncher] (an empty environment, the parent's working   directory)
+ * @param stdin_bytes bytes to write to the child's standard input
+ * @param cancellable a [class`Gio`.Cancellable]
+ * @returns A Promise of: %TRUE if the child exited (with any exit code)
+ */
+function get_process_output_and_value_async<Z = unknown>(executable: string, args: string[] | null, launcher: ProcessLauncher | null, stdin_bytes: GLib.Bytes | null, cancellable: Gio.Cancellable | null): globalThis.Promise<[ /* out */ GLib.Bytes | null, /* err */ GLib.Bytes | null, /* exit_code */ number ]>
 /**
  * Gets the result of [func`Tpx`.get_process_output_and_value_async].
  * 
@@ -157,8 +188,47 @@ function get_process_output_and_value_finish(result: Gio.AsyncResult): [ /* retu
  * @param launcher the options to spawn with, or %NULL for a new   [class`Tpx`.ProcessLauncher] (an empty environment, the parent's working   directory)
  * @param flags options, such as %TPX_OUTPUT_FLAGS_ERRORTOO
  * @param cancellable a [class`Gio`.Cancellable]
+ * @param callback called once the child has ended, or   on failure
  */
-function get_process_output_async(executable: string, args: string[] | null, launcher: ProcessLauncher | null, flags: OutputFlags, cancellable: Gio.Cancellable | null): void
+function get_process_output_async<Z = unknown>(executable: string, args: string[] | null, launcher: ProcessLauncher | null, flags: OutputFlags, cancellable: Gio.Cancellable | null, callback: Gio.AsyncReadyCallback<Z> | null): void
+
+// Overloads of get_process_output_async
+
+/**
+ * Promisified version of {@link get_process_output_async}
+ * 
+ * Runs a program and collects its standard output, like Twisted's
+ * `twisted.internet.utils.getProcessOutput`.
+ * 
+ * The child's standard input is closed at once: it reads end of file. The
+ * result is everything the child wrote to its standard output, whatever its
+ * exit code or signal (as in Twisted). With %TPX_OUTPUT_FLAGS_ERRORTOO,
+ * standard error is collected into the same bytes, in the order it arrived.
+ * Without it, the first bytes the child writes to its standard error fail the
+ * operation at once with %TPX_PROCESS_ERROR_UNEXPECTED_STDERR, whose message
+ * holds the text received; the child's pipes are then closed (it is not
+ * killed, and it is still reaped when it exits).
+ * 
+ * `launcher` is not modified. Its child fd map should keep the default
+ * `{0: w, 1: r, 2: r}`: standard output or error that is not a pipe read by
+ * the parent is not collected. With a PTY, everything the child writes
+ * arrives as standard output.
+ * 
+ * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
+ * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
+ * if `cancellable` is already cancelled, nothing is spawned. Cancelling after
+ * the child has ended does not change the result.
+ * 
+ * `callback` runs in the thread-default main context of the caller; call
+ * [func`Tpx`.get_process_output_finish] there to get the result.
+ * @param executable the program to run: a path, or a bare name   looked up in the `PATH` of the child's environment
+ * @param args the   arguments after `argv[0]`, which is `executable`
+ * @param launcher the options to spawn with, or %NULL for a new   [class`Tpx`.ProcessLauncher] (an empty environment, the parent's working   directory)
+ * @param flags options, such as %TPX_OUTPUT_FLAGS_ERRORTOO
+ * @param cancellable a [class`Gio`.Cancellable]
+ * @returns A Promise of: the output of the child, or %NULL with @error set
+ */
+function get_process_output_async<Z = unknown>(executable: string, args: string[] | null, launcher: ProcessLauncher | null, flags: OutputFlags, cancellable: Gio.Cancellable | null): globalThis.Promise<GLib.Bytes>
 /**
  * Gets the result of [func`Tpx`.get_process_output_async].
  * 
@@ -187,8 +257,36 @@ function get_process_output_finish(result: Gio.AsyncResult): GLib.Bytes
  * @param args the   arguments after `argv[0]`, which is `executable`
  * @param launcher the options to spawn with, or %NULL for a new   [class`Tpx`.ProcessLauncher] (an empty environment, the parent's working   directory)
  * @param cancellable a [class`Gio`.Cancellable]
+ * @param callback called once the child has ended, or   on failure
  */
-function get_process_value_async(executable: string, args: string[] | null, launcher: ProcessLauncher | null, cancellable: Gio.Cancellable | null): void
+function get_process_value_async<Z = unknown>(executable: string, args: string[] | null, launcher: ProcessLauncher | null, cancellable: Gio.Cancellable | null, callback: Gio.AsyncReadyCallback<Z> | null): void
+
+// Overloads of get_process_value_async
+
+/**
+ * Promisified version of {@link get_process_value_async}
+ * 
+ * Runs a program and gets its exit code, like Twisted's
+ * `twisted.internet.utils.getProcessValue`.
+ * 
+ * The child's standard input is closed at once; what it writes to its
+ * standard output and error is read and dropped. A child killed by a signal
+ * fails the operation with %TPX_PROCESS_ERROR_TERMINATED. `launcher` is not
+ * modified.
+ * 
+ * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
+ * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
+ * if `cancellable` is already cancelled, nothing is spawned.
+ * 
+ * `callback` runs in the thread-default main context of the caller; call
+ * [func`Tpx`.get_process_value_finish] there to get the result.
+ * @param executable the program to run: a path, or a bare name   looked up in the `PATH` of the child's environment
+ * @param args the   arguments after `argv[0]`, which is `executable`
+ * @param launcher the options to spawn with, or %NULL for a new   [class`Tpx`.ProcessLauncher] (an empty environment, the parent's working   directory)
+ * @param cancellable a [class`Gio`.Cancellable]
+ * @returns A Promise of: the exit code of the child (0–255), or -1 with @error set
+ */
+function get_process_value_async<Z = unknown>(executable: string, args: string[] | null, launcher: ProcessLauncher | null, cancellable: Gio.Cancellable | null): globalThis.Promise<number>
 /**
  * Gets the result of [func`Tpx`.get_process_value_async].
  * @param result the [iface`Gio`.AsyncResult] given to the callback

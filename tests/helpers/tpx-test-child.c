@@ -465,6 +465,117 @@ grandchild_mode (int argc, char **argv)
   return 0;
 }
 
+/* Which of fds 0, 1, 2 are a terminal, and whether it is our controlling
+ * terminal; then a line on stderr. For mixed maps (0:p,1:p,2:r). */
+static int
+ttys_mode (int argc, char **argv)
+{
+  int tty_fd = isatty (0) ? 0 : isatty (1) ? 1 : 2;
+
+  write_printf (1, "tty0 %d tty1 %d tty2 %d\n", isatty (0), isatty (1), isatty (2));
+  write_printf (1, "leader %d ctty %d\n", getsid (0) == getpid (),
+                isatty (tty_fd) && tcgetpgrp (tty_fd) == getpgrp ());
+  write_str (2, "stderr apart\n");
+  return 0;
+}
+
+/* Reads FD to end of file, then writes it all back to FD: a socket's
+ * half-close (the parent shut its writing side down, and still reads). */
+static int
+echo_after_eof_mode (int argc, char **argv)
+{
+  int fd = parse_int (argv[2]);
+  GByteArray *all = g_byte_array_new ();
+  guint8 buffer[COPY_BUFFER_SIZE];
+  ssize_t n;
+
+  while ((n = read (fd, buffer, sizeof buffer)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return 2;
+      g_byte_array_append (all, buffer, n);
+    }
+  write_all (fd, all->data, all->len);
+  g_byte_array_unref (all);
+  return 0;
+}
+
+/* Sleeps until a signal ends the process; never returns. */
+static void G_GNUC_NORETURN
+say_and_pause (const char *role)
+{
+  write_printf (1, "%s %d\n", role, (int) getpid ());
+  pause_forever ();
+}
+
+/* A whole tree to stop: this process ("child") forks a "middle" process,
+ * which forks a "leaf"; it also double-forks a "daemon" into a session of
+ * its own, as daemons do, whose stdio then goes to /dev/null. Each says
+ * "ROLE PID" on stdout (one write: the lines never mix) and sleeps until
+ * killed; the child says "ready" once the daemon's first parent has been
+ * reaped, so that after the five lines the tree is exactly these four.
+ * With "ignore-term", every one of them ignores SIGTERM. */
+static int
+tree_mode (int argc, char **argv)
+{
+  pid_t pid;
+
+  if (argc > 2 && strcmp (argv[2], "ignore-term") == 0)
+    signal (SIGTERM, SIG_IGN);
+
+  write_printf (1, "child %d\n", (int) getpid ());
+
+  pid = fork ();
+  if (pid < 0)
+    {
+      write_printf (2, "tpx-test-child: fork: %s\n", g_strerror (errno));
+      return 1;
+    }
+  if (pid == 0)
+    {
+      pid = fork ();
+      if (pid == 0)
+        say_and_pause ("leaf");
+      say_and_pause ("middle");
+    }
+
+  pid = fork ();
+  if (pid < 0)
+    {
+      write_printf (2, "tpx-test-child: fork: %s\n", g_strerror (errno));
+      return 1;
+    }
+  if (pid == 0)
+    {
+      /* The first fork leads a new session; the second, the daemon, can
+       * never get a terminal back. */
+      if (setsid () < 0 || (pid = fork ()) < 0)
+        _exit (1);
+      if (pid > 0)
+        _exit (0);
+
+      write_printf (1, "daemon %d\n", (int) getpid ());
+      {
+        int null_fd = open ("/dev/null", O_RDWR);
+
+        if (null_fd < 0 || dup2 (null_fd, 0) < 0 || dup2 (null_fd, 1) < 0 ||
+            dup2 (null_fd, 2) < 0)
+          _exit (1);
+        if (null_fd > 2)
+          close (null_fd);
+      }
+      pause_forever ();
+    }
+
+  /* The daemon's first parent exits at once. */
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  write_str (1, "ready\n");
+  pause_forever ();
+}
+
 static int
 count_stdin_mode (int argc, char **argv)
 {
@@ -554,7 +665,10 @@ static const Mode modes[] = {
   { "sleep-forever",    0, sleep_forever_mode },
   { "ignore-term",      0, ignore_term_mode },
   { "grandchild",       0, grandchild_mode },
+  { "tree",             0, tree_mode },
   { "count-stdin",      0, count_stdin_mode },
+  { "ttys",             0, ttys_mode },
+  { "echo-after-eof",   1, echo_after_eof_mode },
   { "pty-info",         0, pty_info_mode },
   { "id",               0, id_mode },
   { "pgrp",             0, pgrp_mode },

@@ -137,6 +137,20 @@ function testExampleKeepalive() {
     assertEqual(lines[lines.length - 1], 'ended ticker: killed by signal 15');
 }
 
+function testExampleBuildTimeout() {
+    // The pretend build never ends in time: its whole tree is stopped (the
+    // linker, which ignores SIGTERM, after the stop timeout), in a cgroup
+    // where the system allows one, else in a process group.
+    const [out, err] = runExample('build-timeout');
+    assertEqual(err, '');
+    const [first, ...rest] = out.split('\n');
+    assert(first === 'kill mode: cgroup' || first === 'kill mode: process-group', out);
+    assertEqual(rest.join('\n'), 'build: 2 compilers and a linker, for 60 s\n' +
+        "time limit of 1000 ms reached, 7 processes in the build's tree: stopping it\n" +
+        'the build ended: killed by signal 15\n' +
+        'processes left in its tree: 0\n');
+}
+
 runTests([
     ['examples/wc', testExampleWc],
     ['examples/wc-default-text', testExampleWcDefaultText],
@@ -146,4 +160,5 @@ runTests([
     ['examples/trueandfalse', testExampleTrueAndFalse],
     ['examples/lsl', testExampleLsl],
     ['examples/keepalive', testExampleKeepalive],
+    ['examples/build-timeout', testExampleBuildTimeout],
 ]);

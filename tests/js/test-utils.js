@@ -296,10 +296,14 @@ function testCancelBeforeOutput(kind) {
 
 // Starts @mode with its standard output on a socket of ours, and returns
 // once it has said "ready" (closing the transport's pipes cannot end it).
-function startCallReady(kind, mode, cancellable) {
+// Cancelling stops the child with the launcher's @stopTimeoutMs (null: the
+// default).
+function startCallReady(kind, mode, cancellable, stopTimeoutMs = null) {
     const [readSocket, writeSocket] = socketPair();
     const launcher = Tpx.ProcessLauncher.new();
     launcher.set_child_fd(1, Tpx.ChildFdKind.INHERIT, writeSocket.get_fd());
+    if (stopTimeoutMs !== null)
+        launcher.set_stop_timeout(stopTimeoutMs);
     const results = [];
     startCall(kind, [mode], launcher, cancellable, (_s, r) => results.push(r));
     assert(haveChildren(), 'spawned');
@@ -318,9 +322,13 @@ function startCallReady(kind, mode, cancellable) {
     return [readSocket, results, id];
 }
 
+// With ignore-term, SIGTERM would not end the child and it does not notice
+// its pipes closing: only SIGKILL lets the cancel finish, here at once (a
+// stop timeout of 0; test-lifetime.js checks the escalation).
 function testCancelRunning(kind, mode) {
     const cancellable = new Gio.Cancellable();
-    const [readSocket, results] = startCallReady(kind, mode, cancellable);
+    const [readSocket, results] = startCallReady(kind, mode, cancellable,
+        mode === 'ignore-term' ? 0 : null);
     cancellable.cancel();
     runUntil(() => results.length > 0, {what: 'the callback'});
     assertNoChildren();

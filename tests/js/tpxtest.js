@@ -25,6 +25,9 @@ const decoder = new TextDecoder();
 // ------------------------------------------------------------------------
 // TAP
 
+// Thrown by a test that cannot run here; the message says why.
+export class Skip extends Error {}
+
 // Runs [name, func] pairs, prints TAP, exits 1 if one failed.
 export function runTests(tests) {
     print(`1..${tests.length}`);
@@ -35,6 +38,10 @@ export function runTests(tests) {
             test();
             print(`ok ${i + 1} - ${name}`);
         } catch (e) {
+            if (e instanceof Skip) {
+                print(`ok ${i + 1} - ${name} # SKIP ${e.message}`);
+                return;
+            }
             failures++;
             print(`not ok ${i + 1} - ${name}`);
             for (const line of `${e}\n${e.stack ?? ''}`.trimEnd().split('\n'))

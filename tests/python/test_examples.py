@@ -124,3 +124,22 @@ def test_example_keepalive():
         "ended crasher: exit code 3"] * 3 + [
         "crasher crashed 3 times: stopping"]
     assert lines[-1] == "ended ticker: killed by signal 15"
+
+
+BUILD_TIMEOUT_OUTPUT = (
+    "build: 2 compilers and a linker, for 60 s\n"
+    "time limit of 1000 ms reached, 7 processes in the build's tree: "
+    "stopping it\n"
+    "the build ended: killed by signal 15\n"
+    "processes left in its tree: 0\n")
+
+
+def test_example_build_timeout():
+    # The pretend build never ends in time: its whole tree is stopped (the
+    # linker, which ignores SIGTERM, after the stop timeout), in a cgroup
+    # where the system allows one, else in a process group.
+    out, err = run_example("build-timeout")
+    assert err == ""
+    first, rest = out.split("\n", 1)
+    assert first in ("kill mode: cgroup", "kill mode: process-group"), out
+    assert rest == BUILD_TIMEOUT_OUTPUT

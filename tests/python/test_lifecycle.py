@@ -207,3 +207,86 @@ def test_sigpipe_restored_to_default_is_survived():
         signal.signal(signal.SIGPIPE, old)
     transport.signal_process("TERM")
     rec.wait()
+
+
+def test_traced_child_does_not_spin_the_loop():
+    """A tracer holds the child's zombie: the loop rests, and the exit is
+    reported once the tracer lets go."""
+    import ctypes
+    import os
+    import time
+
+    PTRACE_SEIZE = 0x4206
+    libc = ctypes.CDLL(None, use_errno=True)
+    transport = Tpx.spawn_process(None, helper_path(),
+                                  [helper_path(), "wait-stdin"])
+    rec = Recorder(transport)
+    child = transport.get_pid()
+    ready_r, ready_w = os.pipe()
+    release_r, release_w = os.pipe()
+    tracer = os.fork()
+    if tracer == 0:
+        os.close(ready_r)
+        os.close(release_w)
+        if libc.ptrace(PTRACE_SEIZE, child, None, None) != 0:
+            os._exit(1)
+        os.write(ready_w, b"x")
+        os.read(release_r, 1)
+        os._exit(0)
+    os.close(ready_w)
+    os.close(release_r)
+    assert os.read(ready_r, 1) == b"x"
+    os.close(ready_r)
+
+    transport.close_stdin()
+    context = GLib.MainContext.default()
+    done = []
+    GLib.timeout_add(300, lambda: done.append(True) or GLib.SOURCE_REMOVE)
+    wakeups = 0
+    start = time.monotonic()
+    while not done:
+        context.iteration(True)
+        wakeups += 1
+    assert time.monotonic() - start >= 0.29
+    assert wakeups < 200, wakeups
+    assert not rec.exited
+
+    os.write(release_w, b"x")
+    os.close(release_w)
+    assert os.waitpid(tracer, 0)[1] == 0
+    rec.wait()
+    rec.assert_exit_code(0)
+    assert rec.n_ended == 1
+
+
+def test_resume_needs_no_new_fd():
+    """Paused with many pipes while no fd is left: resuming loses nothing."""
+    import os
+    import resource
+
+    launcher = Tpx.ProcessLauncher.new()
+    launcher.set_child_fds_from_string("0:w,1:r,2:r,3:r,4:r,5:r,6:r,7:r,8:r")
+    transport = launcher.spawn(None, helper_path(),
+                               [helper_path(), "write-out", "all of it"])
+    rec = Recorder(transport)
+    transport.pause_producing()
+    run_until(lambda: rec.exited, what="process-exited")
+    assert rec.bytes(1) == b""
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 512), hard))
+    dups = []
+    try:
+        while True:
+            try:
+                dups.append(os.dup(0))
+            except OSError:
+                break
+        transport.resume_producing()
+        rec.wait()
+    finally:
+        for fd in dups:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert rec.bytes(1) == b"all of it"
+    rec.assert_exit_code(0)

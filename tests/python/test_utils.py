@@ -328,14 +328,18 @@ def test_cancel_before_output(kind):
     assert not call.cancel()
 
 
-def start_call_ready(kind, mode, cancellable):
+def start_call_ready(kind, mode, cancellable, stop_timeout_ms=None):
     """Starts @mode through the introspected *_async function with its
     standard output on a pipe of ours, and returns once the child has said
     "ready" (closing the transport's pipes cannot end it, only a signal).
-    Returns the pipe's read end and the list the callback appends to."""
+    Cancelling stops the child with the launcher's @stop_timeout_ms (None:
+    the default). Returns the pipe's read end and the list the callback
+    appends to."""
     read_end, write_end = os.pipe()
     launcher = Tpx.ProcessLauncher.new()
     launcher.set_child_fd(1, Tpx.ChildFdKind.INHERIT, write_end)
+    if stop_timeout_ms is not None:
+        launcher.set_stop_timeout(stop_timeout_ms)
     results = []
 
     def ready_cb(source, result, data):
@@ -381,9 +385,12 @@ def finish_fails_cancelled(kind, result):
 @pytest.mark.parametrize("kind", KINDS)
 def test_cancel_running(kind, mode):
     # With ignore-term, SIGTERM would not end the child and it does not
-    # notice its pipes closing: only SIGKILL lets the cancel finish.
+    # notice its pipes closing: only SIGKILL lets the cancel finish, here at
+    # once (a stop timeout of 0; test_lifetime.py checks the escalation).
     cancellable = Gio.Cancellable()
-    fd, results = start_call_ready(kind, mode, cancellable)
+    fd, results = start_call_ready(
+        kind, mode, cancellable,
+        stop_timeout_ms=0 if mode == "ignore-term" else None)
     try:
         cancellable.cancel()
         run_until(lambda: results, what="the callback")

@@ -8,7 +8,9 @@ Twisted user knows, so that process code ports by changing its imports and
 its main loop:
 
 ``Tpx.spawn_process(protocol, executable, args=(), env={}, path=None,
-uid=None, gid=None, use_pty=False, child_fds=None)``
+uid=None, gid=None, use_pty=False, child_fds=None, *, kill_mode=None,
+timeout=None, stop_signal=None, stop_timeout=None, drain_timeout=None,
+die_with_parent=False, cgroup_parent=None)``
     ``reactor.spawnProcess`` (also spelled ``Tpx.spawnProcess``, with
     Twisted's keyword names ``usePTY`` and ``childFDs``). ``env`` is a
     mapping (the default ``{}`` is an empty environment, as in Twisted),
@@ -20,6 +22,21 @@ uid=None, gid=None, use_pty=False, child_fds=None)``
     runs the child with ``[executable]``. Returns the
     ``Tpx.ProcessTransport``; a spawn failure raises ``GLib.Error``
     (``Gio.IOErrorEnum`` codes), never a child that exits 1.
+
+    The keyword-only arguments control the child's lifetime (the
+    launcher's ``set_*`` of the same names; ``None`` keeps each default):
+    ``kill_mode`` is a ``Tpx.KillMode`` (or ``'process'``,
+    ``'process-group'``, ``'cgroup'``): what ``stop()`` and
+    ``signal_tree()`` reach; ``timeout`` the longest the child may run, in
+    seconds (a float, as Twisted's timeouts; then ``stop()``);
+    ``stop_signal`` a number or a name (``'TERM'``, ``'SIGINT'``);
+    ``stop_timeout`` the seconds between the stop signal and ``SIGKILL``
+    (default 5, 0 for ``SIGKILL`` at once); ``drain_timeout`` the seconds
+    to wait for pipes something else still holds after the child exited
+    (default: for ever, as Twisted; 0 closes them at once);
+    ``die_with_parent`` kills the child when the thread that spawned it
+    ends; ``cgroup_parent`` is the cgroup v2 directory ``'cgroup'`` mode
+    makes the child's cgroup in.
 
 ``Tpx.ProcessProtocol``
     Subclasses override either the GObject virtual methods
@@ -73,7 +90,14 @@ uid=None, gid=None, use_pty=False, child_fds=None)``
     ``signalProcess(signalID)`` (a name such as ``'KILL'`` or a number),
     ``pauseProducing()``, ``resumeProducing()``, ``stopProducing()`` and
     ``pid`` (``None`` once the child has been reaped, as in Twisted;
-    ``get_pid()`` still tells it). Data is ``bytes`` (or any bytes-like
+    ``get_pid()`` still tells it). ``signal_tree()`` also takes a signal
+    number. ``wait_async()`` without a callback returns a
+    ``Tpx.ProcessCall`` whose result is the ``Tpx.ProcessStatus`` once
+    ``process-ended`` came: ``status = await transport.wait_async()`` (with
+    an asyncio loop that iterates GLib, as for the output helpers);
+    cancelling that call fails the wait, never the child. With a callback,
+    it is the introspected ``wait_async(cancellable, callback, user_data)``
+    and ``wait_finish(result)``. Data is ``bytes`` (or any bytes-like
     object); ``str`` raises ``TypeError``, as in Twisted. Errors raise
     ``GLib.Error``: ``writeToChild`` on an fd that is not an open write pipe
     is ``Gio.IOErrorEnum.NOT_FOUND`` or ``CLOSED``; ``signalProcess`` after
@@ -91,13 +115,17 @@ uid=None, gid=None, use_pty=False, child_fds=None)``
     unless the child exited 0), not Failure.check(); there is no trap().
 
 ``Tpx.get_process_output(executable, args=(), env={}, path=None,
-reactor=None, errortoo=False, *, cancellable=None, callback=None)``,
+reactor=None, errortoo=False, *, cancellable=None, callback=None,
+**lifetime)``,
 ``Tpx.get_process_value(executable, args=(), env={}, path=None,
-reactor=None, *, cancellable=None, callback=None)``,
+reactor=None, *, cancellable=None, callback=None, **lifetime)``,
 ``Tpx.get_process_output_and_value(executable, args=(), env={}, path=None,
-reactor=None, stdinBytes=None, *, cancellable=None, callback=None)``
+reactor=None, stdinBytes=None, *, cancellable=None, callback=None,
+**lifetime)``
     ``twisted.internet.utils`` (also spelled ``getProcessOutput`` and so
-    on). ``args`` excludes argv[0], as in Twisted. ``reactor`` may be a
+    on). ``args`` excludes argv[0], as in Twisted. ``**lifetime`` takes
+    the keyword-only arguments of ``spawn_process`` (``timeout=2.5``,
+    ``kill_mode=``...). ``reactor`` may be a
     ``GLib.MainContext`` to run the call in (``None``: the thread-default
     context). Twisted returns a ``Deferred``; a GLib program has a main
     loop and a ``Gio.Cancellable`` instead, so these return a
@@ -109,16 +137,22 @@ reactor=None, stdinBytes=None, *, cancellable=None, callback=None)``
       (``int``) or ``(out, err, exit_code)``, or raises ``GLib.Error``:
       ``Tpx.ProcessError.UNEXPECTED_STDERR`` (output without ``errortoo``),
       ``Tpx.ProcessError.TERMINATED`` (value or output-and-value of a child
-      killed by a signal), ``Gio.IOErrorEnum.CANCELLED``, or the spawn
-      error;
-    * ``call.cancel()`` (or cancelling ``cancellable``) kills the child;
+      killed by a signal), ``Gio.IOErrorEnum.TIMED_OUT`` (the ``timeout``
+      expired and the child was stopped), ``Gio.IOErrorEnum.CANCELLED``,
+      or the spawn error (what a failed call had read is not reachable
+      from Python: PyGObject drops the out-arguments of a function that
+      raises);
+    * ``call.cancel()`` (or cancelling ``cancellable``) stops the child
+      (its stop signal, then ``SIGKILL`` after ``stop_timeout``);
     * ``await call`` works in a coroutine whose asyncio event loop runs on
       the GLib main context (the call completes when that context is
       iterated; cancelling the awaiting task cancels the call). With an
       asyncio loop that does not iterate GLib, use the callback instead.
 """
 
+import math
 import os
+import signal as _signal
 
 from gi.repository import GLib, Gio
 
@@ -189,9 +223,83 @@ def _apply_child_fds(launcher, child_fds):
                             'parent fd' % (child_fd, target))
 
 
+_KILL_MODES = {
+    'process': Tpx.KillMode.PROCESS,
+    'process-group': Tpx.KillMode.PROCESS_GROUP,
+    'process_group': Tpx.KillMode.PROCESS_GROUP,
+    'cgroup': Tpx.KillMode.CGROUP,
+}
+
+# Milliseconds in a guint, G_MAXUINT excluded (it means "for ever").
+_MAX_MS = 0xfffffffe
+
+
+def _kill_mode(mode):
+    if isinstance(mode, Tpx.KillMode):
+        return mode
+    if isinstance(mode, str) and mode in _KILL_MODES:
+        return _KILL_MODES[mode]
+    raise ValueError('kill_mode must be a Tpx.KillMode or one of %s, not %r'
+                     % (', '.join(repr(m) for m in ('process', 'process-group',
+                                                    'cgroup')), mode))
+
+
+def _milliseconds(seconds, what, positive=False):
+    """@seconds (a number) as whole milliseconds, rounded up."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError('%s must be a number of seconds, not %s'
+                        % (what, type(seconds).__name__))
+    if math.isnan(seconds) or seconds < 0 or (positive and seconds == 0):
+        raise ValueError('%s must be %s, not %r'
+                         % (what, 'positive' if positive else
+                            'zero or positive', seconds))
+    if math.isinf(seconds):
+        raise ValueError('%s is too long: %r s' % (what, seconds))
+    ms = math.ceil(seconds * 1000)
+    if ms > _MAX_MS:
+        raise ValueError('%s is too long: %r s' % (what, seconds))
+    return ms
+
+
+def _signal_number(signum):
+    if isinstance(signum, int) and not isinstance(signum, bool):
+        return int(signum)
+    if isinstance(signum, str):
+        name = signum.upper()
+        try:
+            return int(_signal.Signals[name if name.startswith('SIG')
+                                       else 'SIG' + name])
+        except KeyError:
+            pass
+    raise ValueError('stop_signal must be a signal number or name, not %r'
+                     % (signum,))
+
+
+def _apply_lifetime(launcher, kill_mode=None, timeout=None, stop_signal=None,
+                    stop_timeout=None, drain_timeout=None,
+                    die_with_parent=False, cgroup_parent=None):
+    """The lifetime keywords of spawn_process() onto @launcher."""
+    if kill_mode is not None:
+        launcher.set_kill_mode(_kill_mode(kill_mode))
+    if cgroup_parent is not None:
+        launcher.set_cgroup_parent(_filename(cgroup_parent))
+    if timeout is not None:
+        launcher.set_timeout(_milliseconds(timeout, 'timeout', positive=True))
+    if stop_signal is not None:
+        launcher.set_stop_signal(_signal_number(stop_signal))
+    if stop_timeout is not None:
+        launcher.set_stop_timeout(_milliseconds(stop_timeout, 'stop_timeout'))
+    if drain_timeout is not None and drain_timeout != math.inf:
+        launcher.set_drain_timeout(_milliseconds(drain_timeout,
+                                                 'drain_timeout'))
+    if die_with_parent:
+        launcher.set_die_with_parent(True)
+
+
 def _make_launcher(env, path, uid=None, gid=None, use_pty=False,
-                   child_fds=None):
+                   child_fds=None, lifetime=None):
     launcher = Tpx.ProcessLauncher.new()
+    _apply_lifetime(launcher, **(lifetime or {}))
     _apply_environment(launcher, env)
     if path is not None:
         launcher.set_cwd(_filename(path))
@@ -211,20 +319,32 @@ def _make_launcher(env, path, uid=None, gid=None, use_pty=False,
 
 
 def spawn_process(protocol, executable, args=(), env={}, path=None,
-                  uid=None, gid=None, use_pty=False, child_fds=None):
+                  uid=None, gid=None, use_pty=False, child_fds=None, *,
+                  kill_mode=None, timeout=None, stop_signal=None,
+                  stop_timeout=None, drain_timeout=None,
+                  die_with_parent=False, cgroup_parent=None):
     """Starts @executable with Twisted's reactor.spawnProcess arguments.
 
-    See the module documentation; returns the Tpx.ProcessTransport.
+    The keyword-only arguments control the child's lifetime; timeouts are
+    in seconds and None keeps the launcher's default. See the module
+    documentation; returns the Tpx.ProcessTransport.
     """
-    launcher = _make_launcher(env, path, uid, gid, use_pty, child_fds)
+    lifetime = dict(kill_mode=kill_mode, timeout=timeout,
+                    stop_signal=stop_signal, stop_timeout=stop_timeout,
+                    drain_timeout=drain_timeout,
+                    die_with_parent=die_with_parent,
+                    cgroup_parent=cgroup_parent)
+    launcher = _make_launcher(env, path, uid, gid, use_pty, child_fds,
+                              lifetime)
     return launcher.spawn(protocol, _filename(executable), _argv(args))
 
 
 def spawnProcess(processProtocol, executable, args=(), env={}, path=None,
-                 uid=None, gid=None, usePTY=False, childFDs=None):
+                 uid=None, gid=None, usePTY=False, childFDs=None,
+                 **lifetime):
     """Tpx.spawn_process() under Twisted's name and keyword names."""
     return spawn_process(processProtocol, executable, args, env, path,
-                         uid, gid, usePTY, childFDs)
+                         uid, gid, usePTY, childFDs, **lifetime)
 
 
 __all__ += ['spawn_process', 'spawnProcess']
@@ -664,6 +784,30 @@ class ProcessTransport(Tpx.ProcessTransport):
         else:
             self.signal_process(signalID)
 
+    def signal_tree(self, signal):
+        """Sends a signal, a name or a number, to the child's whole tree."""
+        if isinstance(signal, int) and not isinstance(signal, bool):
+            signal = str(int(signal))
+        return super().signal_tree(signal)
+
+    def wait_async(self, cancellable=None, callback=None, *user_data):
+        """Waits for process-ended.
+
+        Without @callback, returns a Tpx.ProcessCall (awaitable) whose
+        result is the Tpx.ProcessStatus; cancelling it (or @cancellable)
+        fails the wait with Gio.IOErrorEnum.CANCELLED and leaves the child
+        alone. With @callback, it is the introspected wait_async().
+        """
+        if callback is not None:
+            return super().wait_async(cancellable, callback, *user_data)
+        call = ProcessCall(cancellable)
+
+        def ready_cb(transport, result, data):
+            call._complete(lambda: transport.wait_finish(result))
+
+        super().wait_async(call.cancellable, ready_cb, None)
+        return call
+
     def pauseProducing(self):
         self.pause_producing()
 
@@ -734,10 +878,12 @@ __all__.append('ProcessStatus')
 
 
 class ProcessCall(object):
-    """One call of an output helper: its result, when it has one.
+    """One call of an output helper, or one wait: its result, when it has
+    one.
 
-    Returned by Tpx.get_process_output(), get_process_value() and
-    get_process_output_and_value(); see the module documentation.
+    Returned by Tpx.get_process_output(), get_process_value(),
+    get_process_output_and_value() and ProcessTransport.wait_async()
+    without a callback; see the module documentation.
     """
 
     def __init__(self, cancellable=None):
@@ -768,9 +914,10 @@ class ProcessCall(object):
                                 Gio.IOErrorEnum.CANCELLED)
 
     def cancel(self):
-        """Kills the child; the call completes with G_IO_ERROR_CANCELLED.
+        """Cancels the call, which completes with G_IO_ERROR_CANCELLED.
 
-        Returns False when the call was already complete.
+        An output helper then stops its child; a wait leaves the child
+        alone. Returns False when the call was already complete.
         """
         if self._done:
             return False
@@ -863,13 +1010,15 @@ def _start(start, finish, cancellable, callback, reactor):
 
 
 def get_process_output(executable, args=(), env={}, path=None, reactor=None,
-                       errortoo=False, *, cancellable=None, callback=None):
+                       errortoo=False, *, cancellable=None, callback=None,
+                       **lifetime):
     """Twisted's getProcessOutput: the child's standard output, as bytes.
 
     With @errortoo, its standard error too (in arrival order); without, the
-    first byte on standard error fails the call. Returns a Tpx.ProcessCall.
+    first byte on standard error fails the call. @lifetime: the lifetime
+    keywords of spawn_process() (timeout=...). Returns a Tpx.ProcessCall.
     """
-    launcher = _make_launcher(env, path)
+    launcher = _make_launcher(env, path, lifetime=lifetime)
     flags = Tpx.OutputFlags.ERRORTOO if errortoo else Tpx.OutputFlags.NONE
 
     def start(cancellable, ready_cb):
@@ -884,13 +1033,13 @@ def get_process_output(executable, args=(), env={}, path=None, reactor=None,
 
 
 def get_process_value(executable, args=(), env={}, path=None, reactor=None,
-                      *, cancellable=None, callback=None):
+                      *, cancellable=None, callback=None, **lifetime):
     """Twisted's getProcessValue: the child's exit code.
 
-    A child killed by a signal fails the call with TERMINATED. Returns a
-    Tpx.ProcessCall.
+    A child killed by a signal fails the call with TERMINATED. @lifetime:
+    the lifetime keywords of spawn_process(). Returns a Tpx.ProcessCall.
     """
-    launcher = _make_launcher(env, path)
+    launcher = _make_launcher(env, path, lifetime=lifetime)
 
     def start(cancellable, ready_cb):
         Tpx.get_process_value_async(_filename(executable), _argv(args),
@@ -902,14 +1051,16 @@ def get_process_value(executable, args=(), env={}, path=None, reactor=None,
 
 def get_process_output_and_value(executable, args=(), env={}, path=None,
                                  reactor=None, stdinBytes=None, *,
-                                 cancellable=None, callback=None):
+                                 cancellable=None, callback=None,
+                                 **lifetime):
     """Twisted's getProcessOutputAndValue: (out, err, exit_code).
 
     @stdinBytes, if given, is written to the child's standard input, which
     is then closed (it is closed at once otherwise). A child killed by a
-    signal fails the call with TERMINATED. Returns a Tpx.ProcessCall.
+    signal fails the call with TERMINATED. @lifetime: the lifetime
+    keywords of spawn_process(). Returns a Tpx.ProcessCall.
     """
-    launcher = _make_launcher(env, path)
+    launcher = _make_launcher(env, path, lifetime=lifetime)
     stdin_bytes = None
     if stdinBytes is not None:
         stdin_bytes = GLib.Bytes.new(_data_bytes(stdinBytes, 'stdinBytes'))

@@ -1,0 +1,3 @@
+const gi = globalThis.imports?.gi || {};
+export default gi;
+
