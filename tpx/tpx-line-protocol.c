@@ -33,9 +33,10 @@
  * be longer once each became U+FFFD.
  *
  * Memory stays bounded whatever the child writes: per read fd, at most
- * `max-line-length` + 2 bytes for the unfinished line; lines inside a read
- * buffer are never gathered, only each one copied out to be
- * NUL-terminated.
+ * `max-line-length` + 2 bytes for the unfinished line. The whole lines of
+ * a read are never gathered anywhere: they are copied once, into a buffer
+ * per thread as large as the largest read (at most 1 MiB for a pipe), to
+ * be NUL-terminated in place.
  *
  * The splitting happens in [vfunc@Tpx.ProcessProtocol.child_data_received],
  * which then chains up, so [vfunc@Tpx.ProcessProtocol.out_received] and
