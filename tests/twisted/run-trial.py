@@ -25,7 +25,7 @@ import sys
 import tempfile
 
 # Listed tests fail fast or hang; a passing one takes a second or two.
-EXPECTED_FAILURE_TIMEOUT = 10
+EXPECTED_FAILURE_TIMEOUT = 5
 
 
 def read_expected_failures(path):
