@@ -5,6 +5,10 @@
  * child-data, write-drained and process-ended signals, and
  * tpx_process_transport_write*() / close_stdin(). Handlers are connected
  * only where a workload needs the data, as a program would.
+ *
+ * With --socketpair, the "tpx-socket" column: the bulk fd is a SOCKET
+ * (TPX_CHILD_FD_SOCKET, DESIGN §10.4) instead of a pipe, the child's
+ * stdout in W2 ("0:w,1:s,2:r") and its stdin in W3 ("0:s,1:r,2:r").
  */
 #include "bench-common.h"
 
@@ -291,6 +295,23 @@ run_w6 (const BenchOptions *opts)
   bench_report (opts->workload_name, iterations / elapsed, "iterations/s");
 }
 
+/* --socketpair: the fd W2 or W3 moves its bytes through is a SOCKET. */
+static void
+set_socket_map (const BenchOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+  const char *map;
+
+  if (opts->workload == BENCH_W2)
+    map = "0:w,1:s,2:r";
+  else if (opts->workload == BENCH_W3)
+    map = "0:s,1:r,2:r";
+  else
+    bench_fail ("--socketpair is for W2 and W3 only");
+  if (!tpx_process_launcher_set_child_fds_from_string (bench.launcher, map, &error))
+    bench_fail ("child fds %s: %s", map, error->message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -303,6 +324,8 @@ main (int argc, char **argv)
   bench.opts = &opts;
   bench.children = g_ptr_array_new_with_free_func (child_free);
   bench.launcher = tpx_process_launcher_new ();
+  if (opts.socketpair)
+    set_socket_map (&opts);
   bench.chunk = g_bytes_new_static (bench_chunk (), BENCH_CHUNK);
 
   bench_run_workload (&column, &opts);
