@@ -223,3 +223,22 @@ def test_socket_stdio_breaks_splice():
     rec.assert_exit_code(0)
     assert rec.bytes(1) == b"spliced"
 
+
+
+@pytest.mark.parametrize("stdin, exit_code, out", [("s", 2, b""),
+                                                   ("w", 0, b"by name\n")])
+def test_socket_stdin_cannot_be_opened_by_name(stdin, exit_code, out):
+    # Why 'w' stays a pipe: opening /dev/stdin (a program that reads its
+    # input by name) fails on a socket with ENXIO.
+    transport = Tpx.spawn_process(
+        None, "/bin/sh",
+        ["sh", "-c", 'read line < /dev/stdin && echo "$line"'],
+        child_fds={0: stdin, 1: "r", 2: "r"})
+    rec = Recorder(transport)
+    transport.write(b"by name\n")
+    transport.closeStdin()
+    rec.wait()
+    rec.assert_exit_code(exit_code)
+    assert rec.bytes(1) == out
+    if stdin == "s":
+        assert "No such device or address" in rec.text(2)
