@@ -62,7 +62,7 @@ typedef struct
   long          sleep_ms;       /* W5: how long each child lives */
   int           pin_parent;     /* -1: not pinned */
   int           pin_child;      /* -1: not pinned */
-  int           socketpair;     /* raw W2/W3: socketpairs instead of pipes */
+  int           socketpair;     /* raw, tpx W2/W3: socketpairs, not pipes */
   int           vmsplice;       /* raw W3: vmsplice() instead of write() */
   int           pipe_size;      /* raw W2/W3: F_SETPIPE_SZ of the bulk pipe */
   int           close_fds;      /* g_spawn: let GLib close fds (fork path) */

@@ -14,6 +14,9 @@
  * L1 reads stdout as lines through a TpxLineProtocol and a handler of its
  * line-received signal; with --vfunc, through a subclass that overrides
  * line_received instead.
+ * With --socketpair, the "tpx-socket" column: the bulk fd is a SOCKET
+ * (TPX_CHILD_FD_SOCKET, DESIGN §10.4) instead of a pipe, the child's
+ * stdout in W2 ("0:w,1:s,2:r") and its stdin in W3 ("0:s,1:r,2:r").
  */
 #include "bench-common.h"
 
@@ -524,6 +527,23 @@ run_w7 (const BenchOptions *opts)
   bench_report (opts->workload_name, opts->n / total, "trees/s");
 }
 
+/* --socketpair: the fd W2 or W3 moves its bytes through is a SOCKET. */
+static void
+set_socket_map (const BenchOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+  const char *map;
+
+  if (opts->workload == BENCH_W2)
+    map = "0:w,1:s,2:r";
+  else if (opts->workload == BENCH_W3)
+    map = "0:s,1:r,2:r";
+  else
+    bench_fail ("--socketpair is for W2 and W3 only");
+  if (!tpx_process_launcher_set_child_fds_from_string (bench.launcher, map, &error))
+    bench_fail ("child fds %s: %s", map, error->message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -537,6 +557,8 @@ main (int argc, char **argv)
   bench.opts = &opts;
   bench.children = g_ptr_array_new_with_free_func (child_free);
   bench.launcher = tpx_process_launcher_new ();
+  if (opts.socketpair)
+    set_socket_map (&opts);
   bench.chunk = g_bytes_new_static (bench_chunk (), BENCH_CHUNK);
 
   bench_run_workload (&column, &opts);

@@ -16,6 +16,9 @@
 
 #define TIMEOUT_MS 20000
 
+#define PTY_STDERR_COMMAND \
+  "if [ -t 1 ]; then printf '\\033[1mbold\\033[0m\\n'; else echo plain; fi; echo oops >&2; exit 3"
+
 typedef struct {
   char     *out;
   char     *err;
@@ -360,6 +363,41 @@ test_example_build_timeout (void)
                    "processes left in its tree: 0\n");
 }
 
+/* The child's fds 0 and 1 on a terminal, its stderr apart. */
+static void
+test_example_pty_stderr (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  run_example ("pty-stderr", NULL, &out, &err);
+  g_assert_cmpstr (out, ==,
+                   "terminal: fd 0: a terminal\n"
+                   "terminal: fd 1: a terminal\n"
+                   "terminal: fd 2: not a terminal\n"
+                   "stderr: this line went to stderr\n"
+                   "exit code 0\n");
+  g_assert_cmpstr (err, ==, "");
+}
+
+/* A program given on the command line: it colours its output only on a
+ * terminal, as ls --color=auto does. */
+static void
+test_example_pty_stderr_command (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  run_example ("pty-stderr",
+               (const char * const[]) { "/bin/sh", "-c", PTY_STDERR_COMMAND, NULL },
+               &out, &err);
+  g_assert_cmpstr (out, ==,
+                   "terminal: \033[1mbold\033[0m\n"
+                   "stderr: oops\n"
+                   "exit code 3\n");
+  g_assert_cmpstr (err, ==, "");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -375,6 +413,8 @@ main (int    argc,
   g_test_add_func ("/tpx/examples/lsl", test_example_lsl);
   g_test_add_func ("/tpx/examples/keepalive", test_example_keepalive);
   g_test_add_func ("/tpx/examples/build-timeout", test_example_build_timeout);
+  g_test_add_func ("/tpx/examples/pty-stderr", test_example_pty_stderr);
+  g_test_add_func ("/tpx/examples/pty-stderr-command", test_example_pty_stderr_command);
 
   return g_test_run ();
 }

@@ -151,6 +151,28 @@ function testExampleBuildTimeout() {
         'processes left in its tree: 0\n');
 }
 
+const PTY_STDERR_COMMAND = "if [ -t 1 ]; then printf '\\033[1mbold\\033[0m\\n'; " +
+    'else echo plain; fi; echo oops >&2; exit 3';
+
+// The child's fds 0 and 1 on a terminal, its stderr apart.
+function testExamplePtyStderr() {
+    const [out, err] = runExample('pty-stderr');
+    assertEqual(out, 'terminal: fd 0: a terminal\n' +
+        'terminal: fd 1: a terminal\n' +
+        'terminal: fd 2: not a terminal\n' +
+        'stderr: this line went to stderr\n' +
+        'exit code 0\n');
+    assertEqual(err, '');
+}
+
+// A program given on the command line: it colours its output only on a
+// terminal, as ls --color=auto does.
+function testExamplePtyStderrCommand() {
+    const [out, err] = runExample('pty-stderr', '/bin/sh', '-c', PTY_STDERR_COMMAND);
+    assertEqual(out, 'terminal: \x1b[1mbold\x1b[0m\nstderr: oops\nexit code 3\n');
+    assertEqual(err, '');
+}
+
 runTests([
     ['examples/wc', testExampleWc],
     ['examples/wc-default-text', testExampleWcDefaultText],
@@ -161,4 +183,6 @@ runTests([
     ['examples/lsl', testExampleLsl],
     ['examples/keepalive', testExampleKeepalive],
     ['examples/build-timeout', testExampleBuildTimeout],
+    ['examples/pty-stderr', testExamplePtyStderr],
+    ['examples/pty-stderr-command', testExamplePtyStderrCommand],
 ]);

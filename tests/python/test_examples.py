@@ -143,3 +143,28 @@ def test_example_build_timeout():
     first, rest = out.split("\n", 1)
     assert first in ("kill mode: cgroup", "kill mode: process-group"), out
     assert rest == BUILD_TIMEOUT_OUTPUT
+
+
+PTY_STDERR_COMMAND = ("if [ -t 1 ]; then printf '\\033[1mbold\\033[0m\\n'; "
+                      "else echo plain; fi; echo oops >&2; exit 3")
+
+
+def test_example_pty_stderr():
+    # The child's fds 0 and 1 on a terminal, its stderr apart.
+    out, err = run_example("pty-stderr")
+    assert out == ("terminal: fd 0: a terminal\n"
+                   "terminal: fd 1: a terminal\n"
+                   "terminal: fd 2: not a terminal\n"
+                   "stderr: this line went to stderr\n"
+                   "exit code 0\n")
+    assert err == ""
+
+
+def test_example_pty_stderr_command():
+    # A program given on the command line: it colours its output only on a
+    # terminal, as ls --color=auto does.
+    out, err = run_example("pty-stderr", "/bin/sh", "-c", PTY_STDERR_COMMAND)
+    assert out == ("terminal: \033[1mbold\033[0m\n"
+                   "stderr: oops\n"
+                   "exit code 3\n")
+    assert err == ""

@@ -16,8 +16,11 @@ die_with_parent=False, cgroup_parent=None)``
     mapping (the default ``{}`` is an empty environment, as in Twisted),
     ``None`` to inherit this process's environment, or a sequence of
     ``"NAME=value"`` strings. ``child_fds`` maps a child fd to ``'r'`` (a
-    pipe the parent reads), ``'w'`` (a pipe the parent writes) or a parent
-    fd the child gets a copy of; ``None`` is ``{0: 'w', 1: 'r', 2: 'r'}``.
+    pipe the parent reads), ``'w'`` (a pipe the parent writes), ``'p'``
+    (the pseudo-terminal, one for every fd mapped so: ``{0: 'p', 1: 'p',
+    2: 'r'}`` keeps standard error apart), ``'s'`` (a socket the parent
+    reads and writes) or a parent fd the child gets a copy of; ``None`` is
+    ``{0: 'w', 1: 'r', 2: 'r'}``.
     ``args`` is the whole argv, ``args[0]`` included; an empty ``args``
     runs the child with ``[executable]``. Returns the
     ``Tpx.ProcessTransport``; a spawn failure raises ``GLib.Error``
@@ -208,19 +211,26 @@ def _apply_environment(launcher, env):
     launcher.set_environ([_filename(entry) for entry in env])
 
 
+# A child fd map's letters, those of set_child_fds_from_string().
+_CHILD_FD_LETTERS = {
+    'r': Tpx.ChildFdKind.READ,
+    'w': Tpx.ChildFdKind.WRITE,
+    'p': Tpx.ChildFdKind.PTY,
+    's': Tpx.ChildFdKind.SOCKET,
+}
+
+
 def _apply_child_fds(launcher, child_fds):
     launcher.clear_child_fds()
     for child_fd, target in child_fds.items():
-        if isinstance(target, str) and target in ('r', 'w'):
-            kind = (Tpx.ChildFdKind.READ if target == 'r'
-                    else Tpx.ChildFdKind.WRITE)
-            launcher.set_child_fd(child_fd, kind, -1)
+        if isinstance(target, str) and target in _CHILD_FD_LETTERS:
+            launcher.set_child_fd(child_fd, _CHILD_FD_LETTERS[target], -1)
         elif isinstance(target, int) and not isinstance(target, bool):
             launcher.set_child_fd(child_fd, Tpx.ChildFdKind.INHERIT, target)
         else:
             raise _io_error(Gio.IOErrorEnum.INVALID_ARGUMENT,
-                            'child fd %r: %r is neither "r", "w" nor a '
-                            'parent fd' % (child_fd, target))
+                            'child fd %r: %r is neither "r", "w", "p", "s" '
+                            'nor a parent fd' % (child_fd, target))
 
 
 _KILL_MODES = {
@@ -759,7 +769,7 @@ class ProcessTransport(Tpx.ProcessTransport):
         self.write(b''.join(_data_bytes(chunk) for chunk in seq))
 
     def writeToChild(self, childFD, data):
-        """Queues @data for the child's fd @childFD (a 'w' pipe)."""
+        """Queues @data for the child's fd @childFD ('w', 'p' or 's')."""
         self.write_to_child(childFD, _data_bytes(data))
 
     def closeStdin(self):
