@@ -32,6 +32,7 @@
 #define READ_SIZE      (64 * 1024)
 #define BIG_PIPE_SIZE  (1024 * 1024)
 #define SMALL_READ     (4 * 1024)
+#define SOCKET_READ_SIZE (256 * 1024)
 
 typedef struct
 {
@@ -211,11 +212,14 @@ grow (TpxPipe *pipe)
 
   if (pipe->kind == TPX_CHILD_FD_SOCKET)
     {
-      /* Asked, not forced: the kernel caps it at net.core.[rw]mem_max. */
+      /* Our send buffer bounds what the child gets per read (the kernel
+       * caps it at net.core.wmem_max; SO_RCVBUF means nothing to a unix
+       * stream socket). Reads are bounded by the child's send buffer,
+       * enlarged at the spawn but perhaps capped at 208 KiB: a read size
+       * of 256 KiB keeps them above the copy-out threshold. */
       size = BIG_PIPE_SIZE;
-      setsockopt (pipe->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
       setsockopt (pipe->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-      pipe->read_size = BIG_PIPE_SIZE;
+      pipe->read_size = SOCKET_READ_SIZE;
       return;
     }
 

@@ -22,6 +22,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* The send buffer asked for the child's end of a SOCKET fd. */
+#define SOCKET_BUFFER_SIZE (1024 * 1024)
+
 #if defined (__SANITIZE_ADDRESS__)
 # include <sanitizer/asan_interface.h>
 #endif
@@ -844,8 +847,12 @@ tpx_spawn (const TpxSpawnPlan *plan,
               set_spawn_error (error, plan, errno, _("create a socket pair"));
               goto failed;
             }
-          /* Only the parent's end is nonblocking. */
+          /* Only the parent's end is nonblocking. What a unix stream
+           * socket's reader gets per read is what its writer may have in
+           * flight: the child's send buffer, asked bigger (the kernel
+           * caps it at net.core.wmem_max), makes fewer, larger reads. */
           fcntl (fds[0], F_SETFL, O_NONBLOCK);
+          setsockopt (fds[1], SOL_SOCKET, SO_SNDBUF, &(int) { SOCKET_BUFFER_SIZE }, sizeof (int));
           src[i] = fds[1];
           result->pipes[result->n_pipes++] = (TpxSpawnPipe) { spec->child_fd, spec->kind, fds[0], FALSE };
           break;
