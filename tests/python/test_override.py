@@ -381,6 +381,32 @@ def test_protocol_transport_attribute():
     Recorder(transport).wait()
 
 
+def test_protocol_transport_not_kept_by_gobject_end():
+    """A Twisted-style class whose end is a do_process_ended does not keep
+    its transport in the instance (nothing would drop it): both go."""
+    ended = []
+
+    class Mixed(Tpx.ProcessProtocol):
+        def connectionMade(self):
+            self.seen = self.transport
+
+        def do_process_ended(self, status):
+            ended.append(status.get_exit_code())
+
+    protocol = Mixed()
+    transport = Tpx.spawn_process(protocol, helper_path(), helper_argv("exit", "0"))
+    run_until(lambda: ended)
+    assert protocol.seen is transport
+    assert "transport" not in vars(protocol)
+    del protocol.seen
+    protocol_gone = Finalized(protocol)
+    transport_gone = Finalized(transport)
+    del protocol, transport
+    gc.collect()
+    transport_gone.wait()
+    protocol_gone.wait()
+
+
 def test_protocol_init_chains():
     """super().__init__() is optional, and harmless twice; GObject
     properties may still be given."""

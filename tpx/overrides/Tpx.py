@@ -223,13 +223,16 @@ __all__ += ['spawn_process', 'spawnProcess']
 
 
 def _connection_made_cb(self, transport):
-    # While the child runs, self.transport is a plain attribute.
-    self.__dict__['transport'] = transport
+    # While the child runs, self.transport is a plain attribute, where a
+    # bridge of process_ended drops it again (_tpx_keeps_transport).
+    if self._tpx_keeps_transport:
+        self.__dict__['transport'] = transport
     self.connectionMade()
 
 
 def _connection_made_attr_cb(self, transport):
-    self.__dict__['transport'] = transport
+    if self._tpx_keeps_transport:
+        self.__dict__['transport'] = transport
     method = self.__dict__.get('connectionMade')
     if method is not None:
         method()
@@ -455,6 +458,11 @@ class ProcessProtocol(Tpx.ProcessProtocol):
             cls._tpx_twisted = False
             return
         cls._tpx_twisted = True
+        # The transport is kept in the instance only where a bridge of
+        # process_ended will drop it: else the protocol would keep its
+        # transport, and so itself, alive.
+        cls._tpx_keeps_transport = \
+            _decide(cls, 'process_ended', 'processEnded') != 'gobject'
 
         # Route each virtual method to Twisted's method, unless the nearest
         # class (from this one up) that says anything implements the GObject
