@@ -72,9 +72,9 @@ class FdsProtocol extends Tpx.ProcessProtocol {
         transport.close_child_fd(0);
     }
 
-    // Not vfunc_out_received: with extra fds, everything comes here.
-    vfunc_child_data_received(childFd, data) {
-        const text = new TextDecoder().decode(data.toArray());
+    // Every read fd comes here, 1 and 4 alike, as a Uint8Array.
+    vfunc_data_received(childFd, data) {
+        const text = new TextDecoder().decode(data);
         if (childFd === 4)
             this._fromFd4 += text;
         else if (childFd === 1)

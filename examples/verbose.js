@@ -24,9 +24,9 @@ echo 'something went wrong' >&2
 exit 3
 `;
 
-// Prints @data (a GLib.Bytes) without its trailing newline.
+// Prints @data (a Uint8Array) without its trailing newline.
 function show(what, data) {
-    const text = new TextDecoder().decode(data.toArray());
+    const text = new TextDecoder().decode(data);
     print(`${what}: ${text.endsWith('\n') ? text.slice(0, -1) : text}`);
 }
 
@@ -45,7 +45,9 @@ class VerboseProtocol extends Tpx.ProcessProtocol {
     }
 
     // child_data_received and child_connection_lost keep their defaults,
-    // which call the stdin/stdout/stderr methods below.
+    // which call the methods below: data_received (the array path tpx
+    // makes for gjs, in place of out_received and err_received) and the
+    // stdin/stdout/stderr connection_lost methods.
     vfunc_connection_made(transport) {
         print('connection made');
         // Answer the script's `read`, and let it know nothing else follows.
@@ -53,12 +55,11 @@ class VerboseProtocol extends Tpx.ProcessProtocol {
         transport.close_stdin();
     }
 
-    vfunc_out_received(data) {
-        show('out received', data);
-    }
-
-    vfunc_err_received(data) {
-        show('err received', data);
+    vfunc_data_received(childFd, data) {
+        if (childFd === 1)
+            show('out received', data);
+        else if (childFd === 2)
+            show('err received', data);
     }
 
     vfunc_in_connection_lost() {

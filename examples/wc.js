@@ -6,10 +6,15 @@
 //
 // A Tpx.ProcessProtocol subclass overrides the virtual methods it needs:
 // connection_made writes the text to the child's standard input and closes
-// it, so that wc sees the end of its input; out_received collects what wc
-// prints (it may come in several pieces); out_connection_lost reads the
+// it, so that wc sees the end of its input; data_received collects what
+// wc prints (it may come in several pieces); out_connection_lost reads the
 // three numbers once standard output is closed; process_ended stops the
 // main loop.
+//
+// Data arrives through vfunc_data_received, as a Uint8Array: the path tpx
+// makes for gjs. (vfunc_out_received would get a GLib.Bytes per chunk,
+// which gjs keeps, with the bytes it holds, until its next garbage
+// collection.)
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
@@ -34,8 +39,10 @@ class WcProtocol extends Tpx.ProcessProtocol {
         transport.close_stdin();
     }
 
-    vfunc_out_received(data) {
-        this._output.push(data.toArray());
+    // Bytes from a pipe of the child's: wc only writes to stdout (fd 1).
+    vfunc_data_received(childFd, data) {
+        if (childFd === 1)
+            this._output.push(data);
     }
 
     // wc closed its standard output: everything it had to say is here.

@@ -181,6 +181,45 @@ function testDispatchNoChainUp() {
     assertEqual(protocol.fdText(1), 'out');
 }
 
+// vfunc_data_received: the byte-array data path (issue 19).
+const ArrayLog = GObject.registerClass(
+class ArrayLog extends CallLog {
+    _init(chainUp = true) {
+        super._init(chainUp);
+        this.arrayData = new Map();
+    }
+
+    vfunc_data_received(fd, data) {
+        assert(data instanceof Uint8Array, `a Uint8Array, not ${data?.constructor?.name}`);
+        this.calls.push(`data_received:${fd}`);
+        if (!this.arrayData.has(fd))
+            this.arrayData.set(fd, []);
+        this.arrayData.get(fd).push(data);
+    }
+});
+
+function testDataReceivedReplacesNamedMethods() {
+    const protocol = new ArrayLog();
+    spawnHelper('write-both', [], {protocol});
+    protocol.wait();
+    protocol.assertFirstAndLast();
+    assert(protocol.assertAlwaysFollowedBy('child_data_received:1', 'data_received:1') >= 1, 'out');
+    assert(protocol.assertAlwaysFollowedBy('child_data_received:2', 'data_received:2') >= 1, 'err');
+    assertEqual(protocol.count('out_received'), 0, 'out_received calls');
+    assertEqual(protocol.count('err_received'), 0, 'err_received calls');
+    assertEqual(protocol.count('out_connection_lost'), 1, 'out_connection_lost calls');
+    assertEqual(text(concat(protocol.arrayData.get(1))), 'out');
+    assertEqual(text(concat(protocol.arrayData.get(2))), 'err');
+}
+
+function testDataReceivedNoChainUp() {
+    const protocol = new ArrayLog(false);
+    spawnHelper('write-both', [], {protocol});
+    protocol.wait();
+    assert(protocol.count('child_data_received:1') >= 1, 'child_data_received');
+    assertEqual(protocol.arrayData.size, 0, 'fds seen by data_received');
+}
+
 function testConnectionMadeDuringSpawn() {
     const protocol = new CallLog();
     const transport = spawnHelper('exit', ['0'], {protocol});
@@ -414,6 +453,8 @@ runTests([
     ['dispatch/default', testDispatchDefault],
     ['dispatch/extra-fds', testDispatchExtraFds],
     ['dispatch/no-chain-up', testDispatchNoChainUp],
+    ['data-received/replaces-named-methods', testDataReceivedReplacesNamedMethods],
+    ['data-received/no-chain-up', testDataReceivedNoChainUp],
     ['connection-made/during-spawn', testConnectionMadeDuringSpawn],
     ['connection-made/spawn-process', testConnectionMadeSpawnProcess],
     ['order/after-handlers', testOrderAfterHandlers],

@@ -241,6 +241,172 @@ def test_protocol_mixed_subclasses():
         assert protocol.seen == [(expected, b"x"), ("do_process_ended", 0)]
 
 
+def bridges(cls):
+    """The do_* bridges the override installed on @cls itself."""
+    return sorted(name for name, value in vars(cls).items()
+                  if getattr(value, "_tpx_twisted_bridge", False))
+
+
+def test_protocol_gobject_style_has_no_bridges():
+    """A subclass that only overrides do_* methods gets nothing else: the
+    library calls none of Twisted's methods for it (issue 19)."""
+
+    class DoOnly(Tpx.ProcessProtocol):
+        def do_out_received(self, data):
+            self.out = data.get_data()
+
+        def do_process_ended(self, status):
+            self.ended = True
+
+    assert bridges(DoOnly) == []
+    assert sorted(n for n in vars(DoOnly) if n.startswith("do_")) == \
+        ["do_out_received", "do_process_ended"]
+    protocol = DoOnly()
+    protocol.ended = False
+    Tpx.spawn_process(protocol, helper_path(), helper_argv("write-out", "x"))
+    run_until(lambda: protocol.ended)
+    assert protocol.out == b"x"
+
+
+def test_protocol_twisted_data_rides_on_data_received():
+    """Twisted's data methods are reached through do_data_received (bytes,
+    no GLib.Bytes), not through do_out_received/do_err_received."""
+    assert "do_data_received" in bridges(Verbose)
+    for name in ("do_out_received", "do_err_received",
+                 "do_child_data_received"):
+        assert name not in vars(Verbose), name
+    protocol = Verbose(pattern(3 * MIB, 5))
+    Tpx.spawn_process(protocol, helper_path(), helper_argv("echo"))
+    protocol.wait()
+    assert protocol.out == pattern(3 * MIB, 5)
+
+
+def test_protocol_undefined_methods_look_at_the_instance():
+    """A Twisted method no class defines is looked up on the instance
+    only, at every call (it may be set at any time)."""
+    seen = []
+
+    class Late(Tpx.ProcessProtocol):
+        def connectionMade(self):
+            self.inConnectionLost = lambda: seen.append("in")
+
+        def processEnded(self, reason):
+            seen.append("ended")
+
+    protocol = Late()
+    Tpx.spawn_process(protocol, helper_path(), helper_argv("exit", "0"))
+    run_until(lambda: "ended" in seen)
+    assert seen == ["in", "ended"]
+
+
+def test_protocol_reroutes_inherited_bridges():
+    """do_* methods of a subclass win over the bridges a base got."""
+    seen = []
+
+    class Empty(Tpx.ProcessProtocol):
+        pass
+
+    class GObjectChild(Empty):
+        def do_out_received(self, data):
+            seen.append(("do_out_received", data.get_data()))
+
+        def do_err_received(self, data):
+            seen.append(("do_err_received", data.get_data()))
+
+        def do_process_ended(self, status):
+            seen.append("ended")
+
+    class TwistedParent(Tpx.ProcessProtocol):
+        def outReceived(self, data):
+            seen.append(("outReceived", data))
+
+        def errReceived(self, data):
+            seen.append(("errReceived", data))
+
+        def processEnded(self, reason):
+            seen.append("ended")
+
+    class ErrChild(TwistedParent):
+        def do_err_received(self, data):
+            assert isinstance(data, GLib.Bytes)
+            seen.append(("do_err_received", data.get_data()))
+
+    for cls, expected in (
+            (GObjectChild, {("do_out_received", b"out"), ("do_err_received", b"err")}),
+            (ErrChild, {("outReceived", b"out"), ("do_err_received", b"err")})):
+        del seen[:]
+        Tpx.spawn_process(cls(), helper_path(), helper_argv("write-both"))
+        run_until(lambda: "ended" in seen)
+        assert set(seen[:-1]) == expected, cls
+        assert seen[-1] == "ended"
+
+
+def test_protocol_transport_attribute():
+    """self.transport while the child runs, after processEnded (while the
+    transport exists) and once it is gone."""
+    seen = {}
+
+    class Watch(Tpx.ProcessProtocol):
+        def connectionMade(self):
+            seen["made"] = self.transport
+
+        def outReceived(self, data):
+            seen["data"] = self.transport
+
+        def processEnded(self, reason):
+            seen["ended"] = self.transport
+
+    class DoWatch(Tpx.ProcessProtocol):
+        def do_connection_made(self, transport):
+            seen["do_made"] = self.transport is transport
+
+    protocol = Watch()
+    assert protocol.transport is None
+    transport = Tpx.spawn_process(protocol, helper_path(),
+                                  helper_argv("write-out", "x"))
+    assert protocol.transport is transport
+    run_until(lambda: "ended" in seen)
+    assert seen["made"] is seen["data"] is seen["ended"] is transport
+    assert protocol.transport is transport
+    gone = Finalized(transport)
+    del transport, seen["made"], seen["data"], seen["ended"]
+    gc.collect()
+    gone.wait()
+    assert protocol.transport is None
+
+    do_protocol = DoWatch()
+    transport = Tpx.spawn_process(do_protocol, helper_path(), helper_argv("exit", "0"))
+    assert seen["do_made"]
+    assert do_protocol.transport is transport
+    Recorder(transport).wait()
+
+
+def test_protocol_transport_not_kept_by_gobject_end():
+    """A Twisted-style class whose end is a do_process_ended does not keep
+    its transport in the instance (nothing would drop it): both go."""
+    ended = []
+
+    class Mixed(Tpx.ProcessProtocol):
+        def connectionMade(self):
+            self.seen = self.transport
+
+        def do_process_ended(self, status):
+            ended.append(status.get_exit_code())
+
+    protocol = Mixed()
+    transport = Tpx.spawn_process(protocol, helper_path(), helper_argv("exit", "0"))
+    run_until(lambda: ended)
+    assert protocol.seen is transport
+    assert "transport" not in vars(protocol)
+    del protocol.seen
+    protocol_gone = Finalized(protocol)
+    transport_gone = Finalized(transport)
+    del protocol, transport
+    gc.collect()
+    transport_gone.wait()
+    protocol_gone.wait()
+
+
 def test_protocol_init_chains():
     """super().__init__() is optional, and harmless twice; GObject
     properties may still be given."""

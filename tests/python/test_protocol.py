@@ -9,8 +9,8 @@ import gc
 import re
 import signal
 
-from tpxtest import (GLib, Tpx, Finalized, Recorder, helper_argv,
-                     run_until, spawn_helper)
+from tpxtest import (GLib, Tpx, MIB, Finalized, Recorder, helper_argv,
+                     pattern, run_until, spawn_helper)
 
 NAMED_METHODS = ("out_received", "err_received", "in_connection_lost",
                  "out_connection_lost", "err_connection_lost")
@@ -173,6 +173,74 @@ def test_dispatch_no_chain_up():
     for name in NAMED_METHODS:
         assert protocol.count(name) == 0, protocol.calls
     assert protocol.fd_data[1] == b"out"
+
+
+class ArrayLog(CallLog):
+    """do_data_received: the byte-array data path (issue 19)."""
+
+    def do_data_received(self, child_fd, data, *length):
+        # PyGObject 3.42 passes the length too; later versions may not.
+        assert isinstance(data, bytes), type(data)
+        assert length in ((), (len(data),)), length
+        self.calls.append("data_received:%d" % child_fd)
+        self.array_data.setdefault(child_fd, bytearray()).extend(data)
+
+    def __init__(self, chain_up=True):
+        super().__init__(chain_up)
+        self.array_data = {}
+
+
+def test_data_received_replaces_named_methods():
+    """Overridden, data_received gets every read fd's bytes from the
+    default child_data_received, instead of out_received/err_received."""
+    launcher = Tpx.ProcessLauncher.new()
+    assert launcher.set_child_fds_from_string("0:w,1:r,2:r,3:r")
+    protocol = ArrayLog()
+    transport = spawn_helper("cat-fd", "0", "3", launcher=launcher,
+                             protocol=protocol)
+    transport.write(b"three")
+    transport.close_stdin()
+    protocol.wait()
+    protocol.assert_first_and_last()
+
+    assert protocol.array_data[3] == b"three"
+    assert protocol.assert_always_followed_by("child_data_received:3", "data_received:3") >= 1
+    assert protocol.count("out_received") == 0
+    assert protocol.count("err_received") == 0
+    # Closes still go through the named methods.
+    assert protocol.count("out_connection_lost") == 1
+
+
+def test_data_received_out_and_err():
+    protocol = ArrayLog()
+    spawn_helper("write-both", protocol=protocol)
+    protocol.wait()
+    assert protocol.assert_always_followed_by("child_data_received:1", "data_received:1") >= 1
+    assert protocol.assert_always_followed_by("child_data_received:2", "data_received:2") >= 1
+    assert bytes(protocol.array_data[1]) == b"out"
+    assert bytes(protocol.array_data[2]) == b"err"
+    assert protocol.out == b"" and protocol.err == b""
+
+
+def test_data_received_big():
+    """4 MiB through data_received arrive whole and in order."""
+    protocol = ArrayLog()
+    transport = spawn_helper("echo", protocol=protocol)
+    payload = pattern(4 * MIB, 7)
+    transport.write(payload)
+    transport.close_stdin()
+    protocol.wait()
+    assert bytes(protocol.array_data[1]) == payload
+
+
+def test_data_received_without_chain_up():
+    """A child_data_received that does not chain up gets it all."""
+    protocol = ArrayLog(chain_up=False)
+    spawn_helper("write-both", protocol=protocol)
+    protocol.wait()
+    assert protocol.count("child_data_received:1") >= 1
+    assert protocol.array_data == {}
+    assert not any(call.startswith("data_received") for call in protocol.calls)
 
 
 def test_connection_made_during_spawn():

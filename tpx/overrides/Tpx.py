@@ -43,18 +43,25 @@ die_with_parent=False, cgroup_parent=None)``
 
 ``Tpx.ProcessProtocol``
     Subclasses override either the GObject virtual methods
-    (``do_out_received(self, data: GLib.Bytes)`` ...) or Twisted's methods
-    (``connectionMade``, ``childDataReceived``, ``outReceived``,
-    ``errReceived``, ``childConnectionLost``, ``inConnectionLost``,
-    ``outConnectionLost``, ``errConnectionLost``, ``processExited``,
-    ``processEnded``), which get ``bytes``. ``self.transport`` is the
-    transport (``None`` before the spawn and once the transport is gone).
-    Twisted's methods may also be set on the instance (``self.outReceived
-    = buffer.write``), except ``childDataReceived`` and
-    ``childConnectionLost``, which must be methods of the class. A subclass
-    need not call ``super().__init__()``: the GObject is created before its
-    ``__init__`` runs. An exception raised by any of these methods is
-    printed by PyGObject, and the transport carries on.
+    (``do_data_received(self, child_fd, data: bytes, length)``, the data
+    path for Python; ``do_out_received(self, data: GLib.Bytes)`` ...) or
+    Twisted's methods (``connectionMade``, ``childDataReceived``,
+    ``outReceived``, ``errReceived``, ``childConnectionLost``,
+    ``inConnectionLost``, ``outConnectionLost``, ``errConnectionLost``,
+    ``processExited``, ``processEnded``), which get ``bytes`` (through
+    ``do_data_received``: no ``GLib.Bytes`` per chunk). A class that only
+    overrides ``do_*`` methods gets nothing else: the override adds its
+    bridges to Twisted's methods only to a class that defines one of them
+    (or a base does), or defines no method of either kind.
+    ``self.transport`` is the transport (``None`` before the spawn and once
+    the transport is gone; a plain attribute while a Twisted-style
+    protocol's child runs). Twisted's methods may also be set on the
+    instance of such a class (``self.outReceived = buffer.write``), except
+    ``childDataReceived`` and ``childConnectionLost``, which must be
+    methods of the class. A subclass need not call ``super().__init__()``:
+    the GObject is created before its ``__init__`` runs. An exception
+    raised by any of these methods is printed by PyGObject, and the
+    transport carries on.
 
 ``Tpx.LineProtocol``
     A ``ProcessProtocol`` whose child output arrives as lines (Twisted's
@@ -362,22 +369,49 @@ __all__ += ['spawn_process', 'spawnProcess']
 
 # ---------------------------------------------------------------------------
 # The protocol
+#
+# A subclass that speaks Twisted (it or a base defines one of Twisted's
+# method names, or it defines no method of either kind, so that instance
+# attributes such as self.outReceived = f can supply them) gets do_*
+# bridges from the GObject virtual methods to Twisted's methods. Data rides
+# on do_data_received, which PyGObject calls with bytes: no GLib.Bytes and
+# no copy out of it per chunk. A subclass that only overrides do_* methods
+# gets no bridge at all: the library calls nothing it did not define.
+#
+# Bridges for a method no class defines (its Twisted default does nothing)
+# only look for an instance attribute, instead of calling the no-op.
 
 
 def _connection_made_cb(self, transport):
+    # While the child runs, self.transport is a plain attribute, where a
+    # bridge of process_ended drops it again (_tpx_keeps_transport).
+    if self._tpx_keeps_transport:
+        self.__dict__['transport'] = transport
     self.connectionMade()
 
 
-def _child_data_received_cb(self, child_fd, data):
-    self.childDataReceived(child_fd, data.get_data())
+def _connection_made_attr_cb(self, transport):
+    if self._tpx_keeps_transport:
+        self.__dict__['transport'] = transport
+    method = self.__dict__.get('connectionMade')
+    if method is not None:
+        method()
 
 
-def _out_received_cb(self, data):
-    self.outReceived(data.get_data())
+def _process_ended_cb(self, status):
+    try:
+        self.processEnded(status)
+    finally:
+        self.__dict__.pop('transport', None)
 
 
-def _err_received_cb(self, data):
-    self.errReceived(data.get_data())
+def _process_ended_attr_cb(self, status):
+    try:
+        method = self.__dict__.get('processEnded')
+        if method is not None:
+            method(status)
+    finally:
+        self.__dict__.pop('transport', None)
 
 
 def _child_connection_lost_cb(self, child_fd):
@@ -400,30 +434,90 @@ def _process_exited_cb(self, status):
     self.processExited(status)
 
 
-def _process_ended_cb(self, status):
-    self.processEnded(status)
+def _attr_bridge(name, n_args):
+    if n_args == 0:
+        def bridge(self):
+            method = self.__dict__.get(name)
+            if method is not None:
+                method()
+    else:
+        def bridge(self, arg):
+            method = self.__dict__.get(name)
+            if method is not None:
+                method(arg)
+    return bridge
 
 
-# (virtual method, Twisted's method, the do_* that calls the latter, whether
-# it is a default dispatcher). A dispatcher is only replaced when a class
-# defines Twisted's method: its C default calls the other methods.
+# Data. PyGObject 3.42 passes do_data_received the length after the bytes;
+# later versions may not.
+
+def _data_to_child_cb(self, child_fd, data, length=None):
+    self.childDataReceived(child_fd, data)
+
+
+def _data_to_out_err_cb(self, child_fd, data, length=None):
+    if child_fd == 1:
+        self.outReceived(data)
+    elif child_fd == 2:
+        self.errReceived(data)
+
+
+def _data_route_bridge(out, err):
+    """fd 1 and 2 each to Twisted's method ('twisted'), to the do_* method
+    of a class that overrides it with a GLib.Bytes ('gobject'), or nowhere
+    (None: the C default does nothing)."""
+    def deliver(self, route, twisted_name, do_name, data):
+        if route == 'twisted':
+            getattr(self, twisted_name)(data)
+        elif route == 'gobject':
+            getattr(self, do_name)(GLib.Bytes.new(data))
+
+    def bridge(self, child_fd, data, length=None):
+        if child_fd == 1:
+            deliver(self, out, 'outReceived', 'do_out_received', data)
+        elif child_fd == 2:
+            deliver(self, err, 'errReceived', 'do_err_received', data)
+    return bridge
+
+
+# (virtual method, Twisted's method, bridge when a class defines Twisted's
+# method, bridge when none does (None: leave the C default, a dispatcher))
 _TWISTED_METHODS = (
-    ('connection_made', 'connectionMade', _connection_made_cb, False),
-    ('child_data_received', 'childDataReceived', _child_data_received_cb, True),
-    ('out_received', 'outReceived', _out_received_cb, False),
-    ('err_received', 'errReceived', _err_received_cb, False),
-    ('child_connection_lost', 'childConnectionLost', _child_connection_lost_cb, True),
-    ('in_connection_lost', 'inConnectionLost', _in_connection_lost_cb, False),
-    ('out_connection_lost', 'outConnectionLost', _out_connection_lost_cb, False),
-    ('err_connection_lost', 'errConnectionLost', _err_connection_lost_cb, False),
-    ('process_exited', 'processExited', _process_exited_cb, False),
-    ('process_ended', 'processEnded', _process_ended_cb, False),
+    ('connection_made', 'connectionMade', _connection_made_cb, _connection_made_attr_cb),
+    ('child_connection_lost', 'childConnectionLost', _child_connection_lost_cb, None),
+    ('in_connection_lost', 'inConnectionLost', _in_connection_lost_cb,
+     _attr_bridge('inConnectionLost', 0)),
+    ('out_connection_lost', 'outConnectionLost', _out_connection_lost_cb,
+     _attr_bridge('outConnectionLost', 0)),
+    ('err_connection_lost', 'errConnectionLost', _err_connection_lost_cb,
+     _attr_bridge('errConnectionLost', 0)),
+    ('process_exited', 'processExited', _process_exited_cb,
+     _attr_bridge('processExited', 1)),
+    ('process_ended', 'processEnded', _process_ended_cb, _process_ended_attr_cb),
 )
+_DATA_METHODS = (
+    ('child_data_received', 'childDataReceived'),
+    ('out_received', 'outReceived'),
+    ('err_received', 'errReceived'),
+)
+_TWISTED_NAMES = frozenset([name for _, name, _, _ in _TWISTED_METHODS] +
+                           [name for _, name in _DATA_METHODS])
 
-for _vfunc, _name, _func, _dispatcher in _TWISTED_METHODS:
-    _func.__name__ = 'do_' + _vfunc
-    _func.__qualname__ = 'ProcessProtocol.do_' + _vfunc
-    _func._tpx_twisted_bridge = True
+
+def _mark_bridge(func, vfunc, undecided=False):
+    func.__name__ = 'do_' + vfunc
+    func.__qualname__ = 'ProcessProtocol.do_' + vfunc
+    func._tpx_twisted_bridge = True
+    # Installed because no class defined Twisted's method: says nothing
+    # about the subclasses.
+    func._tpx_undecided = undecided
+    return func
+
+
+for _vfunc, _name, _bridge, _attr_bridge_func in _TWISTED_METHODS:
+    _mark_bridge(_bridge, _vfunc)
+    if _attr_bridge_func is not None:
+        _mark_bridge(_attr_bridge_func, _vfunc, undecided=True)
 
 
 def _written_in_python(cls):
@@ -445,6 +539,70 @@ def _gobject_created(obj):
     except Exception:
         return False
     return True
+
+
+def _own_classes(cls):
+    """cls and its bases, up to (without) the override's ProcessProtocol."""
+    for klass in cls.__mro__:
+        if klass is ProcessProtocol:
+            return
+        yield klass
+
+
+def _is_user_do(klass, do_name):
+    own = klass.__dict__.get(do_name)
+    return own is not None and not getattr(own, '_tpx_twisted_bridge', False)
+
+
+def _speaks_twisted(cls):
+    if getattr(cls, '_tpx_twisted', False):
+        return True     # a base does: its bridges are inherited
+    defines_do = False
+    for klass in _own_classes(cls):
+        if not _TWISTED_NAMES.isdisjoint(klass.__dict__):
+            return True
+        defines_do = defines_do or any(
+            name.startswith('do_') and _is_user_do(klass, name)
+            for name in klass.__dict__)
+    return not defines_do
+
+
+def _decide(cls, vfunc, name):
+    """Who handles @vfunc for @cls: 'twisted' (the nearest class that says
+    anything defines Twisted's @name), 'gobject' (it overrides do_@vfunc)
+    or None (no class does)."""
+    do_name = 'do_' + vfunc
+    for klass in _own_classes(cls):
+        if name is not None and name in klass.__dict__:
+            return 'twisted'
+        own = klass.__dict__.get(do_name)
+        if own is None or getattr(own, '_tpx_undecided', False):
+            continue
+        return 'twisted' if getattr(own, '_tpx_twisted_bridge', False) else 'gobject'
+    return None
+
+
+def _data_bridge(cls):
+    child = _decide(cls, 'child_data_received', 'childDataReceived')
+    if child == 'twisted':
+        return _data_to_child_cb
+    # What the C default of child_data_received does (also when a user's
+    # do_child_data_received chains up): fd 1 and 2 to the named methods.
+    out = _decide(cls, 'out_received', 'outReceived') or 'twisted'
+    err = _decide(cls, 'err_received', 'errReceived') or 'twisted'
+    if out == 'twisted' and err == 'twisted':
+        return _data_to_out_err_cb
+    return _data_route_bridge(out, err)
+
+
+class _TransportAttribute(object):
+    """protocol.transport: the Tpx.ProcessTransport, or None (before the
+    spawn and once the transport is gone), from get_transport()."""
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return obj.get_transport()
 
 
 class ProcessProtocol(Tpx.ProcessProtocol):
@@ -471,30 +629,31 @@ class ProcessProtocol(Tpx.ProcessProtocol):
             __init__._tpx_creates = True
             cls.__init__ = __init__
 
+        if not _speaks_twisted(cls):
+            cls._tpx_twisted = False
+            return
+        cls._tpx_twisted = True
+        # The transport is kept in the instance only where a bridge of
+        # process_ended will drop it: else the protocol would keep its
+        # transport, and so itself, alive.
+        cls._tpx_keeps_transport = \
+            _decide(cls, 'process_ended', 'processEnded') != 'gobject'
+
         # Route each virtual method to Twisted's method, unless the nearest
         # class (from this one up) that says anything implements the GObject
-        # virtual method itself. A dispatcher (child_data_received,
-        # child_connection_lost) is routed only where a class defines
-        # Twisted's method: its C default calls the other virtual methods.
-        # The metaclass installs whatever do_* is in cls.__dict__ after this.
-        for vfunc, name, bridge, dispatcher in _TWISTED_METHODS:
-            do_name = 'do_' + vfunc
-            if do_name in cls.__dict__:
+        # virtual method itself. The metaclass installs whatever do_* is in
+        # cls.__dict__ after this.
+        for vfunc, name, bridge, attr_bridge in _TWISTED_METHODS:
+            if 'do_' + vfunc in cls.__dict__:
                 continue
-            decision = None
-            for klass in cls.__mro__:
-                if klass is ProcessProtocol:
-                    break
-                if name in klass.__dict__:
-                    decision = 'twisted'
-                    break
-                own = klass.__dict__.get(do_name)
-                if own is not None:
-                    decision = ('twisted' if getattr(own, '_tpx_twisted_bridge', False)
-                                else 'gobject')
-                    break
-            if decision == 'twisted' or (decision is None and not dispatcher):
-                setattr(cls, do_name, bridge)
+            decision = _decide(cls, vfunc, name)
+            if decision == 'twisted':
+                setattr(cls, 'do_' + vfunc, bridge)
+            elif decision is None and attr_bridge is not None:
+                setattr(cls, 'do_' + vfunc, attr_bridge)
+        if 'do_data_received' not in cls.__dict__ and \
+                _decide(cls, 'data_received', None) != 'gobject':
+            cls.do_data_received = _mark_bridge(_data_bridge(cls), 'data_received')
 
     def __init__(self, **properties):
         if _gobject_created(self):
@@ -503,10 +662,10 @@ class ProcessProtocol(Tpx.ProcessProtocol):
             return
         super().__init__(**properties)
 
-    @property
-    def transport(self):
-        """The Tpx.ProcessTransport, as Twisted's protocol.transport."""
-        return self.get_transport()
+    # A non-data descriptor: while a Twisted-style protocol's child runs,
+    # its connection_made bridge stores the transport in the instance, which
+    # then wins over this (a plain attribute read).
+    transport = _TransportAttribute()
 
     # Twisted's methods, with Twisted's defaults.
 
@@ -754,6 +913,11 @@ __all__.append('ProcessMonitor')
 # The transport
 
 
+# The introspected methods, called directly: no super() lookup per call.
+_introspected_write = Tpx.ProcessTransport.write
+_introspected_write_to_child = Tpx.ProcessTransport.write_to_child
+
+
 class ProcessTransport(Tpx.ProcessTransport):
     """Twisted's IProcessTransport; see the module documentation."""
 
@@ -762,15 +926,19 @@ class ProcessTransport(Tpx.ProcessTransport):
 
         Dropped when standard input is closed, as in Twisted.
         """
-        super().write(_data_bytes(data))
+        if type(data) is not bytes:
+            data = _data_bytes(data)
+        _introspected_write(self, data)
 
     def writeSequence(self, seq):
         """Queues each bytes object of @seq, in order."""
-        self.write(b''.join(_data_bytes(chunk) for chunk in seq))
+        _introspected_write(self, b''.join(_data_bytes(chunk) for chunk in seq))
 
     def writeToChild(self, childFD, data):
         """Queues @data for the child's fd @childFD ('w', 'p' or 's')."""
-        self.write_to_child(childFD, _data_bytes(data))
+        if type(data) is not bytes:
+            data = _data_bytes(data)
+        _introspected_write_to_child(self, childFD, data)
 
     def closeStdin(self):
         self.close_stdin()
