@@ -1674,6 +1674,54 @@ test_no_fd_leak (void)
 
 /* ------------------------------------------------------------------ */
 
+typedef struct
+{
+  GString  *text;
+  gboolean  ended;
+} DataReceived;
+
+static void
+data_received_cb (TpxProcessTransport *transport,
+                  int                  child_fd,
+                  gconstpointer        data,
+                  int                  len,
+                  gpointer             user_data)
+{
+  DataReceived *dr = user_data;
+
+  g_assert_cmpint (child_fd, ==, 1);
+  g_assert_cmpint (len, >, 0);
+  g_string_append_len (dr->text, data, len);
+}
+
+static void
+data_received_ended_cb (TpxProcessTransport *transport,
+                        TpxProcessStatus    *status,
+                        gpointer             user_data)
+{
+  ((DataReceived *) user_data)->ended = TRUE;
+}
+
+/* data-received: the same bytes as child-data, as a plain array, for
+ * bindings; a handler of it alone is enough to get the data read. */
+static void
+test_signals_data_received (void)
+{
+  g_auto(GStrv) argv = tpx_test_helper_argv ("big", "300000", NULL);
+  g_autoptr(TpxProcessTransport) transport = tpx_test_spawn_helper (NULL, (const char * const *) argv);
+  DataReceived dr = { g_string_new (NULL), FALSE };
+
+  g_signal_connect (transport, "data-received", G_CALLBACK (data_received_cb), &dr);
+  g_signal_connect (transport, "process-ended", G_CALLBACK (data_received_ended_cb), &dr);
+  tpx_test_run_until (&dr.ended, 60000);
+
+  g_assert_cmpuint (dr.text->len, ==, 300000);
+  for (gsize i = 0; i < dr.text->len; i++)
+    if (dr.text->str[i] != (char) ('0' + i % 10))
+      g_assert_cmpuint (i, ==, G_MAXSIZE);
+  g_string_free (dr.text, TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1687,6 +1735,7 @@ main (int    argc,
   g_test_add_func ("/tpx/process-transport/signals/order", test_signals_order);
   g_test_add_func ("/tpx/process-transport/signals/exit-without-reading", test_signals_exit_without_reading);
   g_test_add_func ("/tpx/process-transport/signals/stderr", test_signals_stderr);
+  g_test_add_func ("/tpx/process-transport/signals/data-received", test_signals_data_received);
 
   g_test_add_func ("/tpx/process-transport/write/no-block", test_write_no_block);
   g_test_add_func ("/tpx/process-transport/write/bytes-no-block", test_write_bytes_no_block);

@@ -176,6 +176,7 @@ enum {
 
 enum {
   CHILD_DATA,
+  DATA_RECEIVED,
   CHILD_CONNECTION_LOST,
   WRITE_DRAINED,
   PROCESS_EXITED,
@@ -320,7 +321,8 @@ static gboolean
 wants_data (TpxProcessTransport *self)
 {
   return self->protocol_wants_data ||
-         g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE);
+         g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE) ||
+         g_signal_has_handler_pending (self, signals[DATA_RECEIVED], 0, FALSE);
 }
 
 static void
@@ -330,6 +332,14 @@ emit_data (TpxProcessTransport *self,
 {
   if (g_signal_has_handler_pending (self, signals[CHILD_DATA], 0, FALSE))
     g_signal_emit (self, signals[CHILD_DATA], 0, child_fd, bytes);
+  if (g_signal_has_handler_pending (self, signals[DATA_RECEIVED], 0, FALSE))
+    {
+      gsize len;
+      gconstpointer data = g_bytes_get_data (bytes, &len);
+
+      /* A read is at most 1 MiB: an int holds it. */
+      g_signal_emit (self, signals[DATA_RECEIVED], 0, child_fd, data, (int) len);
+    }
   if (self->protocol != NULL)
     TPX_PROCESS_PROTOCOL_GET_CLASS (self->protocol)->child_data_received (self->protocol, child_fd, bytes);
 }
@@ -969,6 +979,28 @@ tpx_process_transport_class_init (TpxProcessTransportClass *klass)
                   G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_BYTES);
   g_signal_set_va_marshaller (signals[CHILD_DATA], G_TYPE_FROM_CLASS (klass),
                               _tpx_marshal_VOID__INT_BOXEDv);
+
+  /**
+   * TpxProcessTransport::data-received:
+   * @self: the transport
+   * @child_fd: the child's fd the bytes came from
+   * @data: (array length=len) (element-type guint8): the bytes, valid during
+   *   the emission
+   * @len: how many (an `int`: gjs 1.74 takes no other type of length here)
+   *
+   * The same bytes as [signal@Tpx.ProcessTransport::child-data], right
+   * after it, as a plain array: the signal made for bindings, where a
+   * handler gets a `Uint8Array` (gjs) or `bytes` (Python) instead of a
+   * `GLib.Bytes` per chunk. Emitted only when a handler is connected.
+   *
+   * Since: 1.2
+   */
+  signals[DATA_RECEIVED] =
+    g_signal_new ("data-received",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_INT, G_TYPE_POINTER, G_TYPE_INT);
 
   /**
    * TpxProcessTransport::child-connection-lost:

@@ -704,6 +704,21 @@ function testNoFdLeak() {
     assertNoChildren();
 }
 
+// data-received: a Uint8Array per chunk, no GLib.Bytes.
+function testDataReceivedSignal() {
+    const transport = spawnHelper('write-out', ['as an array']);
+    const chunks = [];
+    let ended = false;
+    transport.connect('data-received', (_t, fd, data) => {
+        assert(data instanceof Uint8Array, 'a Uint8Array');
+        chunks.push([fd, new TextDecoder().decode(data)]);
+    });
+    transport.connect('process-ended', () => (ended = true));
+    runUntil(() => ended, {what: 'process-ended'});
+    assertEqual(chunks.map(c => c[1]).join(''), 'as an array', 'the bytes');
+    assert(chunks.every(c => c[0] === 1), 'all from fd 1');
+}
+
 runTests([
     ['signals/order', testSignalsOrder],
     ['signals/exit-without-reading', testSignalsExitWithoutReading],
@@ -742,4 +757,5 @@ runTests([
     ['context/thread-default', testContextThreadDefault],
     ['context/nested-loop', testContextNestedLoop],
     ['no-fd-leak', testNoFdLeak],
+    ['signals/data-received', testDataReceivedSignal],
 ]);

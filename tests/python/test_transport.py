@@ -863,3 +863,15 @@ def test_no_fd_leak():
     assert counts["pipes_at_end"] == pipes_before
     assert count_fds() == before
     assert_no_children()
+
+
+def test_data_received_signal_gives_bytes():
+    transport = spawn_helper("write-out", "as bytes")
+    chunks = []
+    ended = []
+    transport.connect("data-received",
+                      lambda t, fd, data, *length: chunks.append((fd, data)))
+    transport.connect("process-ended", lambda *args: ended.append(True))
+    run_until(lambda: ended, what="process-ended")
+    assert all(fd == 1 and isinstance(data, bytes) for fd, data in chunks)
+    assert b"".join(data for _, data in chunks) == b"as bytes"
