@@ -37,6 +37,39 @@ enum ChildFdKind {
      *   (Twisted's integer entries)
      */
     INHERIT,
+    /**
+     * the child's fd is a pseudo-terminal (spec letter
+     *   `'p'`); every fd mapped so is the same terminal, which becomes the
+     *   child's controlling terminal in a new session. Since: 1.2
+     */
+    PTY,
+    /**
+     * a duplex `AF_UNIX` stream socket (spec letter
+     *   `'s'`): the parent reads and writes it through one fd. Since: 1.2
+     */
+    SOCKET,
+}
+/**
+ * What [method`Tpx`.ProcessTransport.signal_tree] and
+ * [method`Tpx`.ProcessTransport.stop] reach, as systemd's `KillMode=`.
+ */
+enum KillMode {
+    /**
+     * the tree is the child alone (Twisted's
+     *   behaviour, the default)
+     */
+    PROCESS,
+    /**
+     * the child leads a new process group, and
+     *   the tree is that group
+     */
+    PROCESS_GROUP,
+    /**
+     * the child starts in a cgroup v2 of its own, and
+     *   the tree is every process in it: every descendant, double-forked
+     *   daemons included
+     */
+    CGROUP,
 }
 /**
  * Errors in the `TPX_PROCESS_ERROR` domain.
@@ -52,8 +85,9 @@ enum ProcessError {
      */
     EXITED_ALREADY,
     /**
-     * the child exited with a non-zero code or
-     *   was killed by a signal (Twisted's `ProcessTerminated`)
+     * the child exited with a non-zero code,
+     *   was killed by a signal, or ended with a lost status (Twisted's
+     *   `ProcessTerminated`)
      */
     TERMINATED,
     /**
@@ -101,13 +135,21 @@ const VERSION_S: string
  * 
  * `stdin_bytes,` if any, is written to the child's standard input, which is
  * then closed; without it, standard input is closed at once. A child killed
- * by a signal fails the operation with %TPX_PROCESS_ERROR_TERMINATED, and
- * [func`Tpx`.get_process_output_and_value_finish] still gives what it wrote.
+ * by a signal, or whose status was lost (see
+ * [method`Tpx`.ProcessStatus.get_lost]), fails the operation with
+ * %TPX_PROCESS_ERROR_TERMINATED, and
+ * [func`Tpx`.get_process_output_and_value_finish] still gives what it wrote;
+ * it does too after a timeout (%G_IO_ERROR_TIMED_OUT).
  * `launcher` is not modified.
  * 
- * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if `cancellable` is already cancelled, nothing is spawned.
+ * Cancelling `cancellable` while the child runs stops it with
+ * [method`Tpx`.ProcessTransport.stop] and `launcher'`s settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if `cancellable` is already cancelled, nothing is
+ * spawned. When `launcher'`s timeout ([method`Tpx`.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names `executable` and the timeout.
  * 
  * `callback` runs in the thread-default main context of the caller.
  * @param executable the program to run: a path, or a bare name   looked up in the `PATH` of the child's environment
@@ -130,13 +172,21 @@ function get_process_output_and_value_async<Z = unknown>(executable: string, arg
  * 
  * `stdin_bytes,` if any, is written to the child's standard input, which is
  * then closed; without it, standard input is closed at once. A child killed
- * by a signal fails the operation with %TPX_PROCESS_ERROR_TERMINATED, and
- * [func`Tpx`.get_process_output_and_value_finish] still gives what it wrote.
+ * by a signal, or whose status was lost (see
+ * [method`Tpx`.ProcessStatus.get_lost]), fails the operation with
+ * %TPX_PROCESS_ERROR_TERMINATED, and
+ * [func`Tpx`.get_process_output_and_value_finish] still gives what it wrote;
+ * it does too after a timeout (%G_IO_ERROR_TIMED_OUT).
  * `launcher` is not modified.
  * 
- * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if `cancellable` is already cancelled, nothing is spawned.
+ * Cancelling `cancellable` while the child runs stops it with
+ * [method`Tpx`.ProcessTransport.stop] and `launcher'`s settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if `cancellable` is already cancelled, nothing is
+ * spawned. When `launcher'`s timeout ([method`Tpx`.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names `executable` and the timeout.
  * 
  * `callback` runs in the thread-default main context of the caller.
  * @param executable the program to run: a path, or a bare name   looked up in the `PATH` of the child's environment
@@ -150,9 +200,11 @@ function get_process_output_and_value_async<Z = unknown>(executable: string, arg
 /**
  * Gets the result of [func`Tpx`.get_process_output_and_value_async].
  * 
- * When the child was killed by a signal, this returns %FALSE with
- * %TPX_PROCESS_ERROR_TERMINATED, and `out` and `err` still hold what the child
- * wrote before it died (`exit_code` is -1). On any other failure (spawn
+ * When the child was killed by a signal or its status was lost, this
+ * returns %FALSE with %TPX_PROCESS_ERROR_TERMINATED, and `out` and `err`
+ * still hold what the child wrote before it died (`exit_code` is -1); so do
+ * they when the launcher's timeout stopped it (%G_IO_ERROR_TIMED_OUT). On
+ * any other failure (spawn
  * failure, cancellation) `out` and `err` are set to %NULL and `exit_code` to -1.
  * @param result the [iface`Gio`.AsyncResult] given to the callback
  * @returns %TRUE if the child exited (with any exit code)
@@ -176,9 +228,14 @@ function get_process_output_and_value_finish(result: Gio.AsyncResult): [ /* retu
  * the parent is not collected. With a PTY, everything the child writes
  * arrives as standard output.
  * 
- * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if `cancellable` is already cancelled, nothing is spawned. Cancelling after
+ * Cancelling `cancellable` while the child runs stops it with
+ * [method`Tpx`.ProcessTransport.stop] and `launcher'`s settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if `cancellable` is already cancelled, nothing is
+ * spawned. When `launcher'`s timeout ([method`Tpx`.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names `executable` and the timeout. Cancelling after
  * the child has ended does not change the result.
  * 
  * `callback` runs in the thread-default main context of the caller; call
@@ -214,9 +271,14 @@ function get_process_output_async<Z = unknown>(executable: string, args: string[
  * the parent is not collected. With a PTY, everything the child writes
  * arrives as standard output.
  * 
- * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if `cancellable` is already cancelled, nothing is spawned. Cancelling after
+ * Cancelling `cancellable` while the child runs stops it with
+ * [method`Tpx`.ProcessTransport.stop] and `launcher'`s settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if `cancellable` is already cancelled, nothing is
+ * spawned. When `launcher'`s timeout ([method`Tpx`.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names `executable` and the timeout. Cancelling after
  * the child has ended does not change the result.
  * 
  * `callback` runs in the thread-default main context of the caller; call
@@ -244,12 +306,18 @@ function get_process_output_finish(result: Gio.AsyncResult): GLib.Bytes
  * 
  * The child's standard input is closed at once; what it writes to its
  * standard output and error is read and dropped. A child killed by a signal
- * fails the operation with %TPX_PROCESS_ERROR_TERMINATED. `launcher` is not
- * modified.
+ * fails the operation with %TPX_PROCESS_ERROR_TERMINATED, and so does one
+ * whose status was lost (see [method`Tpx`.ProcessStatus.get_lost]).
+ * `launcher` is not modified.
  * 
- * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if `cancellable` is already cancelled, nothing is spawned.
+ * Cancelling `cancellable` while the child runs stops it with
+ * [method`Tpx`.ProcessTransport.stop] and `launcher'`s settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if `cancellable` is already cancelled, nothing is
+ * spawned. When `launcher'`s timeout ([method`Tpx`.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names `executable` and the timeout.
  * 
  * `callback` runs in the thread-default main context of the caller; call
  * [func`Tpx`.get_process_value_finish] there to get the result.
@@ -271,12 +339,18 @@ function get_process_value_async<Z = unknown>(executable: string, args: string[]
  * 
  * The child's standard input is closed at once; what it writes to its
  * standard output and error is read and dropped. A child killed by a signal
- * fails the operation with %TPX_PROCESS_ERROR_TERMINATED. `launcher` is not
- * modified.
+ * fails the operation with %TPX_PROCESS_ERROR_TERMINATED, and so does one
+ * whose status was lost (see [method`Tpx`.ProcessStatus.get_lost]).
+ * `launcher` is not modified.
  * 
- * Cancelling `cancellable` while the child runs kills it with `SIGKILL`,
- * waits until it has been reaped and completes with %G_IO_ERROR_CANCELLED;
- * if `cancellable` is already cancelled, nothing is spawned.
+ * Cancelling `cancellable` while the child runs stops it with
+ * [method`Tpx`.ProcessTransport.stop] and `launcher'`s settings (its stop
+ * signal, then `SIGKILL` after its stop timeout; `SIGKILL` at once with a
+ * stop timeout of 0), waits until it has been reaped and completes with
+ * %G_IO_ERROR_CANCELLED; if `cancellable` is already cancelled, nothing is
+ * spawned. When `launcher'`s timeout ([method`Tpx`.ProcessLauncher.set_timeout])
+ * expires, the child is stopped the same way and the operation fails with
+ * %G_IO_ERROR_TIMED_OUT, whose message names `executable` and the timeout.
  * 
  * `callback` runs in the thread-default main context of the caller; call
  * [func`Tpx`.get_process_value_finish] there to get the result.
@@ -305,12 +379,178 @@ function process_error_quark(): GLib.Quark
  * [method`Tpx`.ProcessLauncher.spawn].
  * @param protocol the protocol that receives the child's events
  * @param executable the program (see   [method`Tpx`.ProcessLauncher.spawn])
- * @param argv the   child's arguments, `argv[0]` included
+ * @param argv the   child's arguments, `argv[0]` included; %NULL or empty for just   `executable`
  * @param envp the   child's environment; %NULL for an empty one
  * @param path the child's working directory, or   %NULL for the parent's
  * @returns the transport of the running child, or %NULL
  */
 function spawn_process(protocol: ProcessProtocol | null, executable: string, argv: string[] | null, envp: string[] | null, path: string | null): ProcessTransport
+module LineProtocol {
+
+    // Signal callback interfaces
+
+    /**
+     * Signal callback interface for `line-received`
+     */
+    interface LineReceivedSignalCallback {
+        ($obj: LineProtocol, child_fd: number, line: string | null): void
+    }
+
+
+    // Constructor properties interface
+
+    interface ConstructorProperties extends ProcessProtocol.ConstructorProperties {
+
+        // Own constructor properties of Tpx-1.Tpx.LineProtocol
+
+        /**
+         * The longest line, in bytes, delivered in one piece; longer lines come
+         * in pieces of at most this many bytes. It also bounds the memory the
+         * protocol keeps per fd. At least 1; 65536 unless set.
+         */
+        maxLineLength?: number | null
+    }
+
+}
+
+interface LineProtocol {
+
+    // Own properties of Tpx-1.Tpx.LineProtocol
+
+    /**
+     * The longest line, in bytes, delivered in one piece; longer lines come
+     * in pieces of at most this many bytes. It also bounds the memory the
+     * protocol keeps per fd. At least 1; 65536 unless set.
+     */
+    maxLineLength: number
+
+    // Own fields of Tpx-1.Tpx.LineProtocol
+
+    parent_instance: ProcessProtocol & GObject.Object
+
+    // Owm methods of Tpx-1.Tpx.LineProtocol
+
+    /**
+     * Gets [property`Tpx`.LineProtocol:max-line-length].
+     * @returns the longest line delivered in one piece, in bytes
+     */
+    get_max_line_length(): number
+    /**
+     * Sets [property`Tpx`.LineProtocol:max-line-length]. It takes effect with
+     * the next bytes read; an unfinished line already longer than `max` is
+     * then delivered in pieces.
+     * @param max the longest line delivered in one piece, in bytes; at least 1
+     */
+    set_max_line_length(max: number): void
+
+    // Own virtual methods of Tpx-1.Tpx.LineProtocol
+
+    /**
+     * A line arrived, after the handlers of
+     * [signal`Tpx`.LineProtocol::line-received] ran. `line` belongs to the
+     * protocol and is valid only during the call. The default does nothing.
+     * @virtual 
+     * @param child_fd the child's fd the line came from (1 for everything a   pseudo-terminal carries)
+     * @param line the line, without its `\n` (or `\r\n`), valid UTF-8
+     */
+    vfunc_line_received(child_fd: number, line: string): void
+
+    // Own signals of Tpx-1.Tpx.LineProtocol
+
+    connect(sigName: "line-received", callback: LineProtocol.LineReceivedSignalCallback): number
+    connect_after(sigName: "line-received", callback: LineProtocol.LineReceivedSignalCallback): number
+    emit(sigName: "line-received", child_fd: number, line: string | null, ...args: any[]): void
+
+    // Class property signals of Tpx-1.Tpx.LineProtocol
+
+    connect(sigName: "notify::max-line-length", callback: (($obj: LineProtocol, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::max-line-length", callback: (($obj: LineProtocol, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::max-line-length", ...args: any[]): void
+    connect(sigName: "notify::transport", callback: (($obj: LineProtocol, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::transport", callback: (($obj: LineProtocol, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::transport", ...args: any[]): void
+    connect(sigName: string, callback: (...args: any[]) => void): number
+    connect_after(sigName: string, callback: (...args: any[]) => void): number
+    emit(sigName: string, ...args: any[]): void
+    disconnect(id: number): void
+}
+
+/**
+ * A [class`Tpx`.ProcessProtocol] that reads its child's output line by line,
+ * as Twisted's `LineReceiver` paired with a `ProcessProtocol`, asyncio's
+ * `readline()` or a `GDataInputStream` stacked on a `GSubprocess` pipe.
+ * 
+ * Every pipe the parent reads (standard output, standard error, any fd
+ * mapped `r`, a pseudo-terminal) is split on `\n`, each fd on its own; a
+ * `\r` right before the `\n` is dropped. Each line is delivered through
+ * [signal`Tpx`.LineProtocol::line-received] and then the
+ * [vfunc`Tpx`.LineProtocol.line_received] virtual method, without its
+ * terminator, as a string that is always valid UTF-8: bytes that are not
+ * (and NUL bytes) become U+FFFD, as with [func`GLib`.utf8_make_valid], so
+ * Python gets a `str` and gjs a string.
+ * 
+ * A line longer than [property`Tpx`.LineProtocol:max-line-length] bytes
+ * (64 KiB unless set) is delivered in pieces of at most that many bytes,
+ * cut between characters where the line is valid UTF-8. When a pipe
+ * closes, the bytes after its last newline are delivered as a last line
+ * (a `\r` there is kept: no `\n` follows it). The length counts the bytes
+ * as the child wrote them: a piece in which invalid bytes were replaced can
+ * be longer once each became U+FFFD.
+ * 
+ * Memory stays bounded whatever the child writes: per read fd, at most
+ * `max-line-length` + 2 bytes for the unfinished line. The whole lines of
+ * a read are never gathered anywhere: they are copied once, into a buffer
+ * per thread as large as the largest read (at most 1 MiB for a pipe), to
+ * be NUL-terminated in place.
+ * 
+ * The splitting happens in [vfunc`Tpx`.ProcessProtocol.child_data_received],
+ * which then chains up, so [vfunc`Tpx`.ProcessProtocol.out_received] and
+ * [vfunc`Tpx`.ProcessProtocol.err_received] still get the raw bytes. A
+ * subclass that overrides `child_data_received` or `child_connection_lost`
+ * chains up to keep getting lines. Use one protocol per child.
+ * 
+ * From Python, override `lineReceived(line)` (Twisted's name: the lines of
+ * standard output) or `do_line_received(child_fd, line)` (every fd); from
+ * gjs, `vfunc_line_received(child_fd, line)`.
+ * @class 
+ */
+class LineProtocol extends ProcessProtocol {
+
+    // Own properties of Tpx-1.Tpx.LineProtocol
+
+    static name: string
+    static $gtype: GObject.GType<LineProtocol>
+
+    // Constructors of Tpx-1.Tpx.LineProtocol
+
+    constructor(config?: LineProtocol.ConstructorProperties) 
+    /**
+     * Creates a protocol that delivers its child's output as lines, through
+     * [signal`Tpx`.LineProtocol::line-received].
+     * @constructor 
+     * @returns a new line protocol
+     */
+    constructor() 
+    /**
+     * Creates a protocol that delivers its child's output as lines, through
+     * [signal`Tpx`.LineProtocol::line-received].
+     * @constructor 
+     * @returns a new line protocol
+     */
+    static new(): LineProtocol
+
+    // Overloads of new
+
+    /**
+     * Creates a protocol that ignores everything: useful when only the
+     * transport's signals are wanted.
+     * @constructor 
+     * @returns a new protocol
+     */
+    static new(): ProcessProtocol
+    _init(config?: LineProtocol.ConstructorProperties): void
+}
+
 module ProcessLauncher {
 
     // Constructor properties interface
@@ -346,6 +586,12 @@ interface ProcessLauncher {
      */
     remove_child_fd(child_fd: number): void
     /**
+     * Sets where %TPX_KILL_MODE_CGROUP creates the child's cgroup
+     * (`tpx-<pid>-<n>`, removed once it is empty and the transport ended).
+     * @param path a cgroup v2 directory, or %NULL for   the caller's own cgroup
+     */
+    set_cgroup_parent(path: string | null): void
+    /**
      * Adds or replaces one entry of the child fd map (Twisted's `childFDs`).
      * @param child_fd the fd number in the child
      * @param kind what the fd is connected to
@@ -355,7 +601,8 @@ interface ProcessLauncher {
     /**
      * Replaces the whole child fd map with one written in Twisted's terms:
      * comma-separated `CHILD:KIND` entries where KIND is `w` (the parent
-     * writes), `r` (the parent reads) or a parent fd number the child gets a
+     * writes), `r` (the parent reads), `p` (the pseudo-terminal, since 1.2),
+     * `s` (a duplex socket, since 1.2) or a parent fd number the child gets a
      * copy of. The empty string is the empty map.
      * 
      * On error (`G_IO_ERROR_INVALID_ARGUMENT`), the map is left unchanged.
@@ -369,6 +616,26 @@ interface ProcessLauncher {
      */
     set_cwd(path: string | null): void
     /**
+     * Makes the kernel kill the child when the parent goes
+     * (`PR_SET_PDEATHSIG`); a child whose parent died during the spawn exits
+     * at once. Linux sends it when the *thread* that spawned the child ends,
+     * not the process: spawn such children from a thread that outlives them
+     * (the main thread), never from a worker thread of a pool or a GTask.
+     * @param die whether the child gets `SIGKILL` when its parent dies
+     */
+    set_die_with_parent(die: boolean): void
+    /**
+     * Bounds the wait of a transport whose child exited while something else
+     * (a grandchild, a daemon) still holds one of its pipes: that long after
+     * the reap, the pipes still open are closed, what could be read until
+     * then is delivered, [signal`Tpx`.ProcessTransport::child-connection-lost]
+     * is emitted for each and [signal`Tpx`.ProcessTransport::process-ended]
+     * follows. 0 closes them right after the reap, once what is readable now
+     * has been read.
+     * @param timeout_ms how long to wait for open pipes after the child was   reaped, in milliseconds; %G_MAXUINT (the default) waits for ever, as   Twisted
+     */
+    set_drain_timeout(timeout_ms: number): void
+    /**
      * Replaces the child's whole environment.
      * @param env the   environment, as `NAME=value` strings, or %NULL for an empty one
      */
@@ -378,6 +645,18 @@ interface ProcessLauncher {
      * @param gid a group id
      */
     set_gid(gid: number): void
+    /**
+     * Sets what [method`Tpx`.ProcessTransport.signal_tree] and
+     * [method`Tpx`.ProcessTransport.stop] reach: the child alone (the default,
+     * as Twisted), a new process group the child leads, or a cgroup v2 of its
+     * own that holds every descendant, daemons included. With
+     * %TPX_KILL_MODE_CGROUP, [method`Tpx`.ProcessLauncher.spawn] fails with
+     * `G_IO_ERROR_NOT_SUPPORTED` or `G_IO_ERROR_PERMISSION_DENIED` where no
+     * writable cgroup v2 is to be had (a Flatpak sandbox, a container without
+     * delegation): use %TPX_KILL_MODE_PROCESS_GROUP there.
+     * @param mode what the child's tree is
+     */
+    set_kill_mode(mode: KillMode): void
     /**
      * Runs the child in a new session (and so a new process group), detached
      * from the parent's controlling terminal.
@@ -392,6 +671,27 @@ interface ProcessLauncher {
      */
     set_process_group(new_group: boolean): void
     /**
+     * Sets the signal that asks the tree to end (systemd's `KillSignal=`);
+     * %SIGTERM by default.
+     * @param signum the signal [method`Tpx`.ProcessTransport.stop] sends first
+     */
+    set_stop_signal(signum: number): void
+    /**
+     * Sets how long the tree has to end after the stop signal (systemd's
+     * `TimeoutStopSec=`); 5000 by default. 0 sends `SIGKILL` at once.
+     * @param timeout_ms how long [method`Tpx`.ProcessTransport.stop] waits before   `SIGKILL`, in milliseconds
+     */
+    set_stop_timeout(timeout_ms: number): void
+    /**
+     * Limits how long the child runs (systemd's `RuntimeMaxSec=`): that long
+     * after the spawn, the transport sets
+     * [property`Tpx`.ProcessTransport:timed-out] and calls
+     * [method`Tpx`.ProcessTransport.stop]. The output helpers then fail with
+     * `G_IO_ERROR_TIMED_OUT`.
+     * @param timeout_ms the longest the child may run, in milliseconds; 0 for no   limit (the default)
+     */
+    set_timeout(timeout_ms: number): void
+    /**
      * Makes the child run as `uid`. Switching to the caller's own uid needs no
      * privilege; any other needs root, or the spawn fails with
      * `G_IO_ERROR_PERMISSION_DENIED`. A privileged parent's supplementary
@@ -403,7 +703,9 @@ interface ProcessLauncher {
      * Runs the child in a new session with a new pseudo-terminal as its
      * controlling terminal on fds 0, 1 and 2 (Twisted's `usePTY`). The parent
      * reads everything the child writes as child fd 1 and writes to its fd 0.
-     * It cannot be combined with a custom fd map.
+     * It cannot be combined with a custom fd map; it is the map `0:p,1:p,2:p`,
+     * and a map with %TPX_CHILD_FD_PTY entries is the way to mix a terminal
+     * with pipes (`0:p,1:p,2:r` keeps standard error apart).
      * @param use_pty whether to run the child on a pseudo-terminal
      */
     set_use_pty(use_pty: boolean): void
@@ -425,6 +727,16 @@ interface ProcessLauncher {
      * Starts a child process with the launcher's options (Twisted's
      * `reactor.spawnProcess`). No shell is involved.
      * 
+     * An empty `argv` is the same as %NULL, `{ executable }`: no child ever
+     * runs with no `argv[0]` (`argc` 0), which programs do not expect.
+     * 
+     * A bare name is looked up as `execvp()` does, in the child's working
+     * directory: each `PATH` entry in order, an empty entry (or an empty
+     * `PATH`) meaning the working directory; an entry too long to join with
+     * the name is skipped. A name found nowhere is `G_IO_ERROR_NOT_FOUND`, or
+     * `G_IO_ERROR_PERMISSION_DENIED` if an entry had it but refused to run it,
+     * and the message names the program as you wrote it.
+     * 
      * The protocol's [vfunc`Tpx`.ProcessProtocol.connection_made] is called
      * before this returns. The transport's signals are emitted in the
      * thread-default main context of the calling thread. The transport keeps
@@ -440,7 +752,7 @@ interface ProcessLauncher {
      * step that failed. A failed spawn leaves no fd and no child behind.
      * @param protocol the protocol that receives the child's events
      * @param executable the program: a path, or a name looked up in   the `PATH` of the child's environment (`/bin:/usr/bin` without one)
-     * @param argv the   child's arguments, `argv[0]` included (what the child sees as its   name); %NULL for just `executable`
+     * @param argv the   child's arguments, `argv[0]` included (what the child sees as its   name); %NULL or empty for just `executable`
      * @returns the transport of the running child, or %NULL
      */
     spawn(protocol: ProcessProtocol | null, executable: string, argv: string[] | null): ProcessTransport
@@ -470,7 +782,9 @@ interface ProcessLauncher {
  * and standard error.
  * 
  * The child gets exactly the fds of the map: any other fd is closed, except
- * that an unmapped 0, 1 or 2 is opened on `/dev/null`. It starts with the
+ * that an unmapped 0, 1 or 2 is opened on `/dev/null`. Any fd number below
+ * the soft `RLIMIT_NOFILE` can be a child fd, and the map may move fds onto
+ * each other (`{0: 1, 1: 0}`). It starts with the
  * default signal dispositions and an empty signal mask. The pipes tpx
  * creates are blocking on the child's side; an inherited fd keeps its
  * flags, since changing them would change the parent's fd as well.
@@ -506,6 +820,313 @@ class ProcessLauncher extends GObject.Object {
      */
     static new(): ProcessLauncher
     _init(config?: ProcessLauncher.ConstructorProperties): void
+}
+
+module ProcessMonitor {
+
+    // Signal callback interfaces
+
+    /**
+     * Signal callback interface for `line-received`
+     */
+    interface LineReceivedSignalCallback {
+        ($obj: ProcessMonitor, name: string | null, child_fd: number, line: string | null): void
+    }
+
+    /**
+     * Signal callback interface for `process-ended`
+     */
+    interface ProcessEndedSignalCallback {
+        ($obj: ProcessMonitor, name: string | null, status: ProcessStatus): void
+    }
+
+    /**
+     * Signal callback interface for `process-started`
+     */
+    interface ProcessStartedSignalCallback {
+        ($obj: ProcessMonitor, name: string | null, transport: ProcessTransport): void
+    }
+
+
+    // Constructor properties interface
+
+    interface ConstructorProperties extends GObject.Object.ConstructorProperties {
+
+        // Own constructor properties of Tpx-1.Tpx.ProcessMonitor
+
+        /**
+         * How long, in milliseconds, a child that is being stopped has between
+         * its stop signal and `SIGKILL`: the stop timeout of
+         * [method`Tpx`.ProcessTransport.stop] (Twisted's `killTime`, 5 s). It
+         * applies to children started after it is set.
+         */
+        killTime?: number | null
+        /**
+         * The longest restart delay, in milliseconds: the doubling stops there
+         * (Twisted's `maxRestartDelay`, 1 hour).
+         */
+        maxRestartDelay?: number | null
+        /**
+         * The first delay, in milliseconds, before starting again a child that
+         * ended within [property`Tpx`.ProcessMonitor:threshold]; it doubles with
+         * each such end (Twisted's `minRestartDelay`, 1 s).
+         */
+        minRestartDelay?: number | null
+        /**
+         * How long a child must run, in milliseconds, to be started again at
+         * once when it ends; one that ended sooner waits for the restart delay
+         * (Twisted's `threshold`, 1 s).
+         */
+        threshold?: number | null
+    }
+
+}
+
+interface ProcessMonitor {
+
+    // Own properties of Tpx-1.Tpx.ProcessMonitor
+
+    /**
+     * How long, in milliseconds, a child that is being stopped has between
+     * its stop signal and `SIGKILL`: the stop timeout of
+     * [method`Tpx`.ProcessTransport.stop] (Twisted's `killTime`, 5 s). It
+     * applies to children started after it is set.
+     */
+    killTime: number
+    /**
+     * The longest restart delay, in milliseconds: the doubling stops there
+     * (Twisted's `maxRestartDelay`, 1 hour).
+     */
+    maxRestartDelay: number
+    /**
+     * The first delay, in milliseconds, before starting again a child that
+     * ended within [property`Tpx`.ProcessMonitor:threshold]; it doubles with
+     * each such end (Twisted's `minRestartDelay`, 1 s).
+     */
+    minRestartDelay: number
+    /**
+     * Whether the monitor runs: between [method`Tpx`.ProcessMonitor.start]
+     * and [method`Tpx`.ProcessMonitor.stop] (Twisted's `running`). Children
+     * are started only while it runs.
+     */
+    readonly running: boolean
+    /**
+     * How long a child must run, in milliseconds, to be started again at
+     * once when it ends; one that ended sooner waits for the restart delay
+     * (Twisted's `threshold`, 1 s).
+     */
+    threshold: number
+
+    // Owm methods of Tpx-1.Tpx.ProcessMonitor
+
+    /**
+     * Adds a process to keep running (Twisted's `addProcess`). The launcher is
+     * copied: changing it afterwards changes nothing here. On a running
+     * monitor the process starts at once.
+     * @param name a name for the process, unique in this monitor (UTF-8)
+     * @param launcher the options to start it with, copied now; %NULL   for a new [class`Tpx`.ProcessLauncher] (empty environment)
+     * @param executable the program to run, as for   [method`Tpx`.ProcessLauncher.spawn]
+     * @param argv its   arguments, `argv[0]` included; %NULL for `{ executable }`
+     * @returns %TRUE, or %FALSE with `G_IO_ERROR_EXISTS` when @name is taken
+     */
+    add_process(name: string, launcher: ProcessLauncher | null, executable: string, argv: string[] | null): boolean
+    /**
+     * Gets the names of the processes, in the order they were added.
+     * @returns the names
+     */
+    dup_names(): string[]
+    /**
+     * Gets [property`Tpx`.ProcessMonitor:kill-time].
+     * @returns the time between the stop signal and `SIGKILL`, in milliseconds
+     */
+    get_kill_time(): number
+    /**
+     * Gets [property`Tpx`.ProcessMonitor:max-restart-delay].
+     * @returns the longest restart delay, in milliseconds
+     */
+    get_max_restart_delay(): number
+    /**
+     * Gets [property`Tpx`.ProcessMonitor:min-restart-delay].
+     * @returns the first restart delay, in milliseconds
+     */
+    get_min_restart_delay(): number
+    /**
+     * Gets [property`Tpx`.ProcessMonitor:running].
+     * @returns whether the monitor runs
+     */
+    get_running(): boolean
+    /**
+     * Gets [property`Tpx`.ProcessMonitor:threshold].
+     * @returns the threshold, in milliseconds
+     */
+    get_threshold(): number
+    /**
+     * Gets the transport of the child of `name,` from its
+     * [signal`Tpx`.ProcessMonitor::process-started] to its
+     * [signal`Tpx`.ProcessMonitor::process-ended].
+     * @param name the name of a process
+     * @returns the transport, or %NULL when the   process has no child (or no process has that name)
+     */
+    get_transport(name: string): ProcessTransport | null
+    /**
+     * Stops the child of `name,` if it has one, and forgets the process
+     * (Twisted's `removeProcess`): it is not started again, and its name can
+     * be added again at once. The child still ends on its own, with
+     * [signal`Tpx`.ProcessMonitor::process-ended]. Nothing happens when no
+     * process has that name.
+     * @param name the name of a process
+     */
+    remove_process(name: string): void
+    /**
+     * Stops the child of `name,` as [method`Tpx`.ProcessMonitor.stop] does, and
+     * starts it again as soon as it has ended, without a restart delay; a
+     * process waiting for its restart starts now. Its restart delay goes back
+     * to [property`Tpx`.ProcessMonitor:min-restart-delay]. Does nothing on a
+     * monitor that is not running, or when no process has that name.
+     * @param name the name of a process
+     */
+    restart(name: string): void
+    /**
+     * Restarts every process, as [method`Tpx`.ProcessMonitor.restart] (Twisted's
+     * `restartAll`).
+     */
+    restart_all(): void
+    /**
+     * Sets [property`Tpx`.ProcessMonitor:kill-time]. It applies to children
+     * started afterwards.
+     * @param kill_time_ms the time between the stop signal and `SIGKILL`, in   milliseconds
+     */
+    set_kill_time(kill_time_ms: number): void
+    /**
+     * Sets [property`Tpx`.ProcessMonitor:max-restart-delay].
+     * @param delay_ms the longest restart delay, in milliseconds
+     */
+    set_max_restart_delay(delay_ms: number): void
+    /**
+     * Sets [property`Tpx`.ProcessMonitor:min-restart-delay].
+     * @param delay_ms the first restart delay, in milliseconds
+     */
+    set_min_restart_delay(delay_ms: number): void
+    /**
+     * Sets [property`Tpx`.ProcessMonitor:threshold].
+     * @param threshold_ms the threshold, in milliseconds
+     */
+    set_threshold(threshold_ms: number): void
+    /**
+     * Starts the monitor, and with it every process (Twisted's
+     * `startService`). Does nothing on a running monitor.
+     */
+    start(): void
+    /**
+     * Stops the monitor (Twisted's `stopService`): every child is stopped
+     * with [method`Tpx`.ProcessTransport.stop] (its stop signal, then
+     * `SIGKILL` after [property`Tpx`.ProcessMonitor:kill-time]), no restart
+     * waits any more, and nothing starts again until
+     * [method`Tpx`.ProcessMonitor.start]. Returns at once; each child's
+     * [signal`Tpx`.ProcessMonitor::process-ended] follows.
+     */
+    stop(): void
+
+    // Own signals of Tpx-1.Tpx.ProcessMonitor
+
+    connect(sigName: "line-received", callback: ProcessMonitor.LineReceivedSignalCallback): number
+    connect_after(sigName: "line-received", callback: ProcessMonitor.LineReceivedSignalCallback): number
+    emit(sigName: "line-received", name: string | null, child_fd: number, line: string | null, ...args: any[]): void
+    connect(sigName: "process-ended", callback: ProcessMonitor.ProcessEndedSignalCallback): number
+    connect_after(sigName: "process-ended", callback: ProcessMonitor.ProcessEndedSignalCallback): number
+    emit(sigName: "process-ended", name: string | null, status: ProcessStatus, ...args: any[]): void
+    connect(sigName: "process-started", callback: ProcessMonitor.ProcessStartedSignalCallback): number
+    connect_after(sigName: "process-started", callback: ProcessMonitor.ProcessStartedSignalCallback): number
+    emit(sigName: "process-started", name: string | null, transport: ProcessTransport, ...args: any[]): void
+
+    // Class property signals of Tpx-1.Tpx.ProcessMonitor
+
+    connect(sigName: "notify::kill-time", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::kill-time", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::kill-time", ...args: any[]): void
+    connect(sigName: "notify::max-restart-delay", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::max-restart-delay", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::max-restart-delay", ...args: any[]): void
+    connect(sigName: "notify::min-restart-delay", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::min-restart-delay", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::min-restart-delay", ...args: any[]): void
+    connect(sigName: "notify::running", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::running", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::running", ...args: any[]): void
+    connect(sigName: "notify::threshold", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::threshold", callback: (($obj: ProcessMonitor, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::threshold", ...args: any[]): void
+    connect(sigName: string, callback: (...args: any[]) => void): number
+    connect_after(sigName: string, callback: (...args: any[]) => void): number
+    emit(sigName: string, ...args: any[]): void
+    disconnect(id: number): void
+}
+
+/**
+ * Keeps a set of named child processes running, as Twisted's
+ * `twisted.runner.procmon.ProcessMonitor`: each one is started when the
+ * monitor starts and started again whenever it ends, until the monitor
+ * stops.
+ * 
+ * A child that ran for less than [property`Tpx`.ProcessMonitor:threshold]
+ * is started again after a delay, which starts at
+ * [property`Tpx`.ProcessMonitor:min-restart-delay] and doubles with each
+ * such quick end, up to [property`Tpx`.ProcessMonitor:max-restart-delay]; a
+ * child that ran longer is started again at once, and its delay goes back
+ * to `min-restart-delay`. Delays count from the child's end
+ * (`process-ended`). The defaults are Twisted's: 1 s, 1 s and 1 hour.
+ * 
+ * [method`Tpx`.ProcessMonitor.stop] stops every child, through
+ * [method`Tpx`.ProcessTransport.stop] with a stop timeout of
+ * [property`Tpx`.ProcessMonitor:kill-time] (5 s): the launcher's stop
+ * signal, then `SIGKILL` to what is left when that time has passed.
+ * [method`Tpx`.ProcessMonitor.remove_process] and
+ * [method`Tpx`.ProcessMonitor.restart] stop one child the same way. Nothing
+ * is started again while the monitor is stopped, and finalizing a monitor
+ * stops its children.
+ * 
+ * Every child's output is read as lines (the rules of
+ * [class`Tpx`.LineProtocol]) and emitted as
+ * [signal`Tpx`.ProcessMonitor::line-received], with the process's name:
+ * what procmon logs. [signal`Tpx`.ProcessMonitor::process-started] and
+ * [signal`Tpx`.ProcessMonitor::process-ended] tell each child's start and
+ * end.
+ * 
+ * A child that cannot be started at all (no such executable) counts as a
+ * child that ended at once: the spawn error is logged with `g_message()`
+ * (log domain `Tpx`), and the start is tried again after the delay.
+ * 
+ * The monitor runs its timers and starts its children in the thread-default
+ * main context of the thread that created it; use it from that thread.
+ * @class 
+ */
+class ProcessMonitor extends GObject.Object {
+
+    // Own properties of Tpx-1.Tpx.ProcessMonitor
+
+    static name: string
+    static $gtype: GObject.GType<ProcessMonitor>
+
+    // Constructors of Tpx-1.Tpx.ProcessMonitor
+
+    constructor(config?: ProcessMonitor.ConstructorProperties) 
+    /**
+     * Creates a monitor with no processes, not running, with Twisted's
+     * defaults. It uses the thread-default main context of the calling
+     * thread.
+     * @constructor 
+     * @returns a new process monitor
+     */
+    constructor() 
+    /**
+     * Creates a monitor with no processes, not running, with Twisted's
+     * defaults. It uses the thread-default main context of the calling
+     * thread.
+     * @constructor 
+     * @returns a new process monitor
+     */
+    static new(): ProcessMonitor
+    _init(config?: ProcessMonitor.ConstructorProperties): void
 }
 
 module ProcessProtocol {
@@ -555,9 +1176,9 @@ interface ProcessProtocol {
     /**
      * Bytes arrived from a pipe the parent reads (Twisted's
      * `childDataReceived`). The default calls
-     * [vfunc`Tpx`.ProcessProtocol.out_received] for fd 1 and
-     * [vfunc`Tpx`.ProcessProtocol.err_received] for fd 2, and ignores other
-     * fds.
+     * [vfunc`Tpx`.ProcessProtocol.data_received] if the subclass overrides it;
+     * otherwise [vfunc`Tpx`.ProcessProtocol.out_received] for fd 1 and
+     * [vfunc`Tpx`.ProcessProtocol.err_received] for fd 2, ignoring other fds.
      * @virtual 
      * @param child_fd the child's fd the bytes came from
      * @param data the bytes
@@ -572,6 +1193,21 @@ interface ProcessProtocol {
      * @param transport the transport of the child that was just started
      */
     vfunc_connection_made(transport: ProcessTransport): void
+    /**
+     * Bytes arrived from a pipe the parent reads, as a plain array: the data
+     * path made for bindings. Python (`do_data_received`) gets `bytes`, gjs
+     * (`vfunc_data_received`) a `Uint8Array`, so that no `GLib.Bytes` wrapper
+     * per chunk waits for a garbage collection (gjs keeps every one of them
+     * alive until its next collection, and may refuse a callback while it
+     * collects). The default [vfunc`Tpx`.ProcessProtocol.child_data_received]
+     * calls it, instead of [vfunc`Tpx`.ProcessProtocol.out_received] and
+     * [vfunc`Tpx`.ProcessProtocol.err_received], when a subclass overrides it;
+     * C code keeps the zero-copy `GBytes` of those.
+     * @virtual 
+     * @param child_fd the child's fd the bytes came from (1 for everything a   pseudo-terminal carries)
+     * @param data the bytes, valid during   the call
+     */
+    vfunc_data_received(child_fd: number, data: Uint8Array): void
     /**
      * The child's standard error closed (Twisted's `errConnectionLost`). The
      * default does nothing.
@@ -696,7 +1332,13 @@ interface ProcessStatus {
      */
     readonly exitCode: number
     /**
-     * The wait status, as `waitpid()` reports it.
+     * Whether the child's status was lost: the child has ended, but how is
+     * unknown. See [method`Tpx`.ProcessStatus.get_lost].
+     */
+    readonly lost: boolean
+    /**
+     * The wait status, as `waitpid()` reports it, or -1 when the status
+     * was lost.
      */
     readonly rawStatus: number
     /**
@@ -709,7 +1351,8 @@ interface ProcessStatus {
     /**
      * Turns a failed end into an error, like Twisted's `ProcessTerminated`:
      * `TPX_PROCESS_ERROR_TERMINATED` with a message such as "exited with
-     * code 3" or "killed by signal 9 (Killed)".
+     * code 3" or "killed by signal 9 (Killed)". A lost status fails too, with
+     * a message that says the status is unknown.
      * @returns %TRUE if the child exited with code 0
      */
     check(): boolean
@@ -720,9 +1363,25 @@ interface ProcessStatus {
     get_core_dumped(): boolean
     /**
      * Gets the code the child passed to `exit()`.
-     * @returns the exit code, or -1 when the child was killed by a signal
+     * @returns the exit code, or -1 when the child was killed by a signal or   its status was lost
      */
     get_exit_code(): number
+    /**
+     * Whether the child's status was lost: the child has ended, but the kernel
+     * no longer had its status to give. That happens when the program ignores
+     * `SIGCHLD` (`SIG_IGN`) or sets `SA_NOCLDWAIT`, which make the kernel
+     * discard the statuses of all its children, or when other code of the
+     * program reaped the child first (`waitpid (-1, …)`).
+     * 
+     * The end is reported all the same, once:
+     * [signal`Tpx`.ProcessTransport::process-exited] and
+     * [signal`Tpx`.ProcessTransport::process-ended] each come exactly once. A
+     * lost status has exit code -1, signal 0 and raw status -1; it is not a
+     * success, [method`Tpx`.ProcessStatus.check] fails with
+     * `TPX_PROCESS_ERROR_TERMINATED`, and the resource usage is 0.
+     * @returns %TRUE if the status was lost
+     */
+    get_lost(): boolean
     /**
      * Gets the child's peak resident set size.
      * @returns kibibytes, or 0 when unknown
@@ -730,12 +1389,16 @@ interface ProcessStatus {
     get_max_rss_kb(): number
     /**
      * Gets the wait status, to decode with `WIFEXITED()` and friends.
-     * @returns the wait status
+     * 
+     * When the status was lost (see [method`Tpx`.ProcessStatus.get_lost]) this
+     * is -1, which none of `WIFEXITED()`, `WIFSIGNALED()`, `WIFSTOPPED()` and
+     * `WIFCONTINUED()` accepts.
+     * @returns the wait status, or -1 when it was lost
      */
     get_raw_status(): number
     /**
      * Gets the signal that killed the child.
-     * @returns the signal number, or 0 when the child exited
+     * @returns the signal number, or 0 when the child exited or its status   was lost
      */
     get_signal(): number
     /**
@@ -749,7 +1412,8 @@ interface ProcessStatus {
      */
     get_user_time_us(): number
     /**
-     * Whether the child exited with code 0 (Twisted's `ProcessDone`).
+     * Whether the child exited with code 0 (Twisted's `ProcessDone`). A lost
+     * status is not a success.
      * @returns %TRUE on a clean exit
      */
     is_success(): boolean
@@ -759,6 +1423,9 @@ interface ProcessStatus {
     connect(sigName: "notify::exit-code", callback: (($obj: ProcessStatus, pspec: GObject.ParamSpec) => void)): number
     connect_after(sigName: "notify::exit-code", callback: (($obj: ProcessStatus, pspec: GObject.ParamSpec) => void)): number
     emit(sigName: "notify::exit-code", ...args: any[]): void
+    connect(sigName: "notify::lost", callback: (($obj: ProcessStatus, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::lost", callback: (($obj: ProcessStatus, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::lost", ...args: any[]): void
     connect(sigName: "notify::raw-status", callback: (($obj: ProcessStatus, pspec: GObject.ParamSpec) => void)): number
     connect_after(sigName: "notify::raw-status", callback: (($obj: ProcessStatus, pspec: GObject.ParamSpec) => void)): number
     emit(sigName: "notify::raw-status", ...args: any[]): void
@@ -779,6 +1446,13 @@ interface ProcessStatus {
  * Twisted's `ProcessDone` (exit code 0); anything else is Twisted's
  * `ProcessTerminated`, which [method`Tpx`.ProcessStatus.check] turns into a
  * `TPX_PROCESS_ERROR_TERMINATED` error.
+ * 
+ * A status can also be *lost*: when the kernel no longer had it to give
+ * (the program ignores `SIGCHLD` or sets `SA_NOCLDWAIT`, or some other
+ * code reaped the child with `waitpid (-1, …)`), the child's end is still
+ * reported, once, with a status whose [method`Tpx`.ProcessStatus.get_lost]
+ * is %TRUE: exit code -1, signal 0, not a success. tpx never makes up an
+ * exit code.
  * @class 
  */
 class ProcessStatus extends GObject.Object {
@@ -810,6 +1484,13 @@ module ProcessTransport {
      */
     interface ChildDataSignalCallback {
         ($obj: ProcessTransport, child_fd: number, data: GLib.Bytes): void
+    }
+
+    /**
+     * Signal callback interface for `data-received`
+     */
+    interface DataReceivedSignalCallback {
+        ($obj: ProcessTransport, child_fd: number, data: Uint8Array): void
     }
 
     /**
@@ -857,6 +1538,12 @@ interface ProcessTransport {
      * How the child ended, or %NULL while it has not been reaped.
      */
     readonly status: ProcessStatus
+    /**
+     * Whether the launcher's timeout expired (and the transport then
+     * stopped the child's tree). See
+     * [method`Tpx`.ProcessLauncher.set_timeout].
+     */
+    readonly timedOut: boolean
 
     // Owm methods of Tpx-1.Tpx.ProcessTransport
 
@@ -885,6 +1572,13 @@ interface ProcessTransport {
      */
     close_stdout(): void
     /**
+     * Counts the live processes of the child's tree: 1 or 0 for
+     * %TPX_KILL_MODE_PROCESS, the members of the process group or of the
+     * cgroup otherwise.
+     * @returns the number of live processes in the tree
+     */
+    get_n_tree_processes(): number
+    /**
      * Gets the child's process id. It stays readable after the child exited,
      * but then names no process of ours: use
      * [method`Tpx`.ProcessTransport.send_signal], never `kill()`.
@@ -901,6 +1595,12 @@ interface ProcessTransport {
      * @returns the status, or %NULL until the child   has been reaped
      */
     get_status(): ProcessStatus | null
+    /**
+     * Gets whether the launcher's timeout expired; see
+     * [property`Tpx`.ProcessTransport:timed-out].
+     * @returns %TRUE once the timeout stopped the child
+     */
+    get_timed_out(): boolean
     /**
      * Gets how many bytes wait in the queue of one of the child's pipes.
      * @param child_fd a child fd
@@ -955,6 +1655,59 @@ interface ProcessTransport {
      */
     signal_process_group(signal: string): boolean
     /**
+     * Sends a signal to the child's whole tree, as the launcher's kill mode
+     * defines it ([enum`Tpx`.KillMode]): the child alone, its process group,
+     * or every process of its cgroup. After the child was reaped it still
+     * reaches what is left of a process group or a cgroup. Any thread may
+     * call it.
+     * @param signal a signal name or number, as for   [method`Tpx`.ProcessTransport.signal_process]
+     * @returns %TRUE if the signal was sent; %FALSE with   `TPX_PROCESS_ERROR_EXITED_ALREADY` once nothing of the tree is left,   or `G_IO_ERROR_INVALID_ARGUMENT` for an unknown signal
+     */
+    signal_tree(signal: string): boolean
+    /**
+     * Ends the child's tree gracefully, in one call (systemd's stop): the
+     * launcher's stop signal (%SIGTERM unless
+     * [method`Tpx`.ProcessLauncher.set_stop_signal] said otherwise) goes to the
+     * tree of the launcher's kill mode, and `SIGKILL` follows if anything of
+     * the tree is still alive after the stop timeout (5 s unless
+     * [method`Tpx`.ProcessLauncher.set_stop_timeout] said otherwise; 0 sends
+     * `SIGKILL` at once). It returns at once;
+     * [signal`Tpx`.ProcessTransport::process-ended] follows as always. Calling
+     * it again does nothing. Any thread may call it.
+     */
+    stop(): void
+    /**
+     * Waits for [signal`Tpx`.ProcessTransport::process-ended], the GIO way, so
+     * that Python and gjs (`Gio._promisify`) can `await` a child. Called after
+     * the end, it completes at the next iteration of the caller's
+     * thread-default main context. Cancelling fails the wait with
+     * `G_IO_ERROR_CANCELLED` and does nothing to the child.
+     * @param cancellable a #GCancellable
+     * @param callback what to call once the transport ended
+     */
+    wait_async(cancellable: Gio.Cancellable | null, callback: Gio.AsyncReadyCallback<this> | null): void
+
+    // Overloads of wait_async
+
+    /**
+     * Promisified version of {@link wait_async}
+     * 
+     * Waits for [signal`Tpx`.ProcessTransport::process-ended], the GIO way, so
+     * that Python and gjs (`Gio._promisify`) can `await` a child. Called after
+     * the end, it completes at the next iteration of the caller's
+     * thread-default main context. Cancelling fails the wait with
+     * `G_IO_ERROR_CANCELLED` and does nothing to the child.
+     * @param cancellable a #GCancellable
+     * @returns A Promise of: how the child ended, or %NULL with   `G_IO_ERROR_CANCELLED`
+     */
+    wait_async(cancellable: Gio.Cancellable | null): globalThis.Promise<ProcessStatus>
+    /**
+     * Finishes [method`Tpx`.ProcessTransport.wait_async].
+     * @param result the #GAsyncResult given to the callback
+     * @returns how the child ended, or %NULL with   `G_IO_ERROR_CANCELLED`
+     */
+    wait_finish(result: Gio.AsyncResult): ProcessStatus
+    /**
      * Writes to the child's standard input (Twisted's `write`). It never
      * blocks: what the pipe cannot take now is queued. Once standard input is
      * closed, the data is dropped.
@@ -992,6 +1745,9 @@ interface ProcessTransport {
     connect(sigName: "child-data", callback: ProcessTransport.ChildDataSignalCallback): number
     connect_after(sigName: "child-data", callback: ProcessTransport.ChildDataSignalCallback): number
     emit(sigName: "child-data", child_fd: number, data: GLib.Bytes, ...args: any[]): void
+    connect(sigName: "data-received", callback: ProcessTransport.DataReceivedSignalCallback): number
+    connect_after(sigName: "data-received", callback: ProcessTransport.DataReceivedSignalCallback): number
+    emit(sigName: "data-received", child_fd: number, data: Uint8Array, ...args: any[]): void
     connect(sigName: "process-ended", callback: ProcessTransport.ProcessEndedSignalCallback): number
     connect_after(sigName: "process-ended", callback: ProcessTransport.ProcessEndedSignalCallback): number
     emit(sigName: "process-ended", status: ProcessStatus, ...args: any[]): void
@@ -1013,6 +1769,9 @@ interface ProcessTransport {
     connect(sigName: "notify::status", callback: (($obj: ProcessTransport, pspec: GObject.ParamSpec) => void)): number
     connect_after(sigName: "notify::status", callback: (($obj: ProcessTransport, pspec: GObject.ParamSpec) => void)): number
     emit(sigName: "notify::status", ...args: any[]): void
+    connect(sigName: "notify::timed-out", callback: (($obj: ProcessTransport, pspec: GObject.ParamSpec) => void)): number
+    connect_after(sigName: "notify::timed-out", callback: (($obj: ProcessTransport, pspec: GObject.ParamSpec) => void)): number
+    emit(sigName: "notify::timed-out", ...args: any[]): void
     connect(sigName: string, callback: (...args: any[]) => void): number
     connect_after(sigName: string, callback: (...args: any[]) => void): number
     emit(sigName: string, ...args: any[]): void
@@ -1043,11 +1802,24 @@ interface ProcessTransport {
  * The transport keeps itself alive while the child runs, so the caller may
  * drop its reference right after spawning; the last reference the library
  * holds goes after `process-ended`. Signals are emitted in the thread-default
- * main context of the thread that spawned the child.
+ * main context of the thread that spawned the child, which may be another
+ * thread's: a worker thread may spawn into the context the main thread
+ * runs. The transport's methods are then to be called from the thread that
+ * runs that context, except [method`Tpx`.ProcessTransport.send_signal] and
+ * [method`Tpx`.ProcessTransport.signal_process], which any thread may call.
  * 
- * To write to a pipe whose child has gone away is not fatal: tpx ignores
- * `SIGPIPE` process-wide when the signal still has its default disposition
- * (as GIO's sockets do), and reports the loss with `child-connection-lost`.
+ * Handlers and virtual methods may iterate the main context (a modal
+ * dialog, a nested main loop): the transport's own events wait until the
+ * handler returns, so their order holds; other transports go on.
+ * 
+ * To write to a pipe whose child has gone away is not fatal, whatever the
+ * application does with `SIGPIPE`: tpx ignores it process-wide at start-up
+ * when it still has its default disposition (as GIO's sockets do), blocks
+ * it around its own writes when the application restored the default
+ * later, and reports the loss with `child-connection-lost`.
+ * 
+ * A transport made with g_object_new() has no child: it emits nothing, its
+ * methods fail with `G_IO_ERROR_NOT_INITIALIZED` or do nothing.
  * @class 
  */
 class ProcessTransport extends GObject.Object {
@@ -1063,6 +1835,29 @@ class ProcessTransport extends GObject.Object {
     _init(config?: ProcessTransport.ConstructorProperties): void
 }
 
+interface LineProtocolClass {
+
+    // Own fields of Tpx-1.Tpx.LineProtocolClass
+
+    /**
+     * the parent class
+     * @field 
+     */
+    parent_class: ProcessProtocolClass
+    line_received: (self: LineProtocol, child_fd: number, line: string) => void
+}
+
+/**
+ * The virtual methods of [class`Tpx`.LineProtocol].
+ * @record 
+ */
+abstract class LineProtocolClass {
+
+    // Own properties of Tpx-1.Tpx.LineProtocolClass
+
+    static name: string
+}
+
 interface ProcessLauncherClass {
 
     // Own fields of Tpx-1.Tpx.ProcessLauncherClass
@@ -1073,6 +1868,20 @@ interface ProcessLauncherClass {
 abstract class ProcessLauncherClass {
 
     // Own properties of Tpx-1.Tpx.ProcessLauncherClass
+
+    static name: string
+}
+
+interface ProcessMonitorClass {
+
+    // Own fields of Tpx-1.Tpx.ProcessMonitorClass
+
+    parent_class: GObject.ObjectClass
+}
+
+abstract class ProcessMonitorClass {
+
+    // Own properties of Tpx-1.Tpx.ProcessMonitorClass
 
     static name: string
 }
@@ -1096,6 +1905,7 @@ interface ProcessProtocolClass {
     err_connection_lost: (self: ProcessProtocol) => void
     process_exited: (self: ProcessProtocol, status: ProcessStatus) => void
     process_ended: (self: ProcessProtocol, status: ProcessStatus) => void
+    data_received: (self: ProcessProtocol, child_fd: number, data: Uint8Array) => void
 }
 
 /**
