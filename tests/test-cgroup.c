@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -39,6 +40,7 @@
 #include <gio/gio.h>
 
 #include "tpx-cgroup-private.h"
+#include "tpx-child-private.h"
 #include "tpx-test-common.h"
 
 /* Seconds a test may take before SIGALRM fails it. */
@@ -1141,6 +1143,73 @@ test_permission_denied (Fixture       *fixture,
   g_assert_no_errno (rmdir (delegated));
 }
 
+/* What counts as a live process in a tree's count: not a zombie, not on
+ * its way out, but a process whose main thread ended while another runs. */
+static pthread_t leader_thread;
+static int leader_gone_fd;
+
+static void *
+join_leader_thread (void *data)
+{
+  char byte = 0;
+
+  /* Should the test fail, the process must not outlive it. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  pthread_join (leader_thread, NULL);
+  if (write (leader_gone_fd, &byte, 1) != 1)
+    _exit (1);
+  /* Runs on, the process's only thread, until killed. */
+  for (;;)
+    pause ();
+  return NULL;
+}
+
+static void
+test_live_processes (void)
+{
+  GPid pgrp = 0;
+  siginfo_t info = { 0 };
+  int gone[2];
+  pid_t zombie, threaded;
+  char byte;
+
+  g_assert_true (tpx_child_pid_is_live (getpid (), &pgrp));
+  g_assert_cmpint (pgrp, ==, getpgrp ());
+
+  zombie = fork ();
+  g_assert_cmpint (zombie, >=, 0);
+  if (zombie == 0)
+    _exit (0);
+  /* WNOWAIT: returns once it is a zombie, and leaves it one. */
+  g_assert_no_errno (waitid (P_PID, zombie, &info, WEXITED | WNOWAIT));
+  g_assert_false (tpx_child_pid_is_live (zombie, NULL));
+  g_assert_no_errno (waitid (P_PID, zombie, &info, WEXITED));
+  g_assert_false (tpx_child_pid_is_live (zombie, NULL));
+
+  g_assert_no_errno (pipe2 (gone, O_CLOEXEC));
+  threaded = fork ();
+  g_assert_cmpint (threaded, >=, 0);
+  if (threaded == 0)
+    {
+      pthread_t thread;
+
+      leader_thread = pthread_self ();
+      leader_gone_fd = gone[1];
+      if (pthread_create (&thread, NULL, join_leader_thread, NULL) != 0)
+        _exit (1);
+      pthread_exit (NULL);
+    }
+  close (gone[1]);
+  /* The main thread is gone: the process lives on in the other one. */
+  g_assert_cmpint (read (gone[0], &byte, 1), ==, 1);
+  close (gone[0]);
+  g_assert_true (tpx_child_pid_is_live (threaded, NULL));
+  g_assert_no_errno (kill (threaded, SIGKILL));
+  g_assert_no_errno (waitid (P_PID, threaded, &info, WEXITED | WNOWAIT));
+  g_assert_false (tpx_child_pid_is_live (threaded, NULL));
+  g_assert_no_errno (waitid (P_PID, threaded, &info, WEXITED));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1170,6 +1239,8 @@ main (int    argc,
   ADD ("permission-denied", test_permission_denied);
 
 #undef ADD
+
+  g_test_add_func ("/tpx/cgroup/live-processes", test_live_processes);
 
   return g_test_run ();
 }

@@ -69,8 +69,8 @@ int         tpx_cgroup_get_procs_fd      (TpxCgroup     *self);
 gboolean    tpx_cgroup_signal            (TpxCgroup     *self,
                                           int            signum,
                                           GError       **error);
-/* Live processes in the tree now (cgroup.procs, sub-cgroups included; 0
- * once the directory is gone). */
+/* Live processes in the tree now (cgroup.procs, sub-cgroups included,
+ * less those on their way out; 0 once the directory is gone). */
 guint       tpx_cgroup_count_processes   (TpxCgroup     *self);
 /* "populated 1" in cgroup.events: a live process is in the tree. */
 gboolean    tpx_cgroup_is_populated      (TpxCgroup     *self);

@@ -19,6 +19,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "tpx-child-private.h"
 #include "tpx-i18n-private.h"
 
 /*
@@ -885,10 +886,12 @@ tpx_cgroup_count_processes (TpxCgroup *self)
   pids = g_array_new (FALSE, FALSE, sizeof (int));
   collect_pids (self->dir_fd, pids);
 
-  /* A pid can be listed twice (moved out and back in). */
+  /* A pid can be listed twice (moved out and back in); one that is
+   * exiting stays listed for a moment after it closed its fds. */
   g_array_sort (pids, compare_pids);
   for (guint i = 0; i < pids->len; i++)
-    if (i == 0 || g_array_index (pids, int, i) != g_array_index (pids, int, i - 1))
+    if ((i == 0 || g_array_index (pids, int, i) != g_array_index (pids, int, i - 1)) &&
+        tpx_child_pid_is_live (g_array_index (pids, int, i), NULL))
       count++;
 
   return count;

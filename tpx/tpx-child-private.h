@@ -37,7 +37,14 @@ gboolean tpx_child_try_reap         (GPid            pid,
                                      struct rusage  *rusage,
                                      gboolean       *lost);
 
-/* The live (not zombie) members of process group @pgid, from /proc. */
+/* Whether @pid is a live process, from /proc/@pid/stat: neither a zombie
+ * nor on its way out (PF_EXITING: it may have closed its fds already and
+ * still be listed in its cgroup for a moment). Its process group in
+ * @pgrp (nullable). */
+gboolean tpx_child_pid_is_live      (GPid            pid,
+                                     GPid           *pgrp);
+
+/* The live members of process group @pgid, from /proc. */
 guint    tpx_child_count_group      (GPid            pgid);
 
 /*

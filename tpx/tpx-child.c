@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -144,6 +145,43 @@ tpx_child_try_reap (GPid           pid,
   return TRUE;
 }
 
+/* In the kernel's task flags (include/linux/sched.h): set as exiting
+ * starts, before the process closes its files. */
+#define TPX_PF_EXITING 0x00000004
+
+gboolean
+tpx_child_pid_is_live (GPid  pid,
+                       GPid *pgrp)
+{
+  char path[32];
+  g_autofree char *stat = NULL;
+  const char *after_name;
+  char state;
+  int ppid, group;
+  unsigned int flags;
+  long n_threads;
+
+  g_snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return FALSE;
+
+  /* pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt
+   * majflt cmajflt utime stime cutime cstime priority nice num_threads
+   * ...; comm may hold anything, even ")". */
+  after_name = strrchr (stat, ')');
+  if (after_name == NULL ||
+      sscanf (after_name + 1, " %c %d %d %*s %*s %*s %u %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %ld",
+              &state, &ppid, &group, &flags, &n_threads) != 5)
+    return FALSE;
+
+  if (pgrp != NULL)
+    *pgrp = group;
+
+  /* A main thread that ended (pthread_exit()) is a zombie with the
+   * process's other threads still running. */
+  return n_threads > 1 || (state != 'Z' && state != 'X' && (flags & TPX_PF_EXITING) == 0);
+}
+
 guint
 tpx_child_count_group (GPid pgid)
 {
@@ -156,22 +194,11 @@ tpx_child_count_group (GPid pgid)
 
   while ((name = g_dir_read_name (dir)) != NULL)
     {
-      g_autofree char *path = NULL;
-      g_autofree char *stat = NULL;
-      const char *after_name;
-      char state;
-      int ppid, pgrp;
+      GPid pgrp = 0;
 
-      if (!g_ascii_isdigit (name[0]))
-        continue;
-      path = g_build_filename ("/proc", name, "stat", NULL);
-      if (!g_file_get_contents (path, &stat, NULL, NULL))
-        continue;
-      /* pid (comm) state ppid pgrp ...; comm may hold anything, even ")". */
-      after_name = strrchr (stat, ')');
-      if (after_name != NULL &&
-          sscanf (after_name + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 &&
-          pgrp == pgid && state != 'Z' && state != 'X')
+      if (g_ascii_isdigit (name[0]) &&
+          tpx_child_pid_is_live ((GPid) strtol (name, NULL, 10), &pgrp) &&
+          pgrp == pgid)
         n++;
     }
 
