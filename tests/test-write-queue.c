@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -226,6 +227,73 @@ test_write_queue_broken (void)
   close (fds[1]);
 }
 
+/* A write to a pipe whose reader is gone fails with EPIPE and raises no
+ * SIGPIPE, whatever its disposition: default (it would kill us), a
+ * handler, ignored; with RWF_NOSIGNAL and the way of kernels without it. */
+static int n_sigpipe_handled;
+
+static void
+count_sigpipe (int signum)
+{
+  n_sigpipe_handled++;
+}
+
+static void
+test_write_no_sigpipe (void)
+{
+  struct sigaction old;
+  const char *names[] = { "default", "handler", "ignored" };
+  void (*handlers[]) (int) = { SIG_DFL, count_sigpipe, SIG_IGN };
+  struct iovec probe_iov = { (void *) "x", 1 };
+  int probe[2];
+
+  g_assert_no_errno (pipe2 (probe, O_CLOEXEC));
+  g_test_message ("this kernel %s RWF_NOSIGNAL",
+                  pwritev2 (probe[1], &probe_iov, 1, -1, 0x100) == 1 ? "knows" : "does not know");
+  close (probe[0]);
+  close (probe[1]);
+
+  sigaction (SIGPIPE, NULL, &old);
+
+  for (guint use = 0; use < 2; use++)
+    for (guint h = 0; h < G_N_ELEMENTS (handlers); h++)
+      {
+        struct sigaction sa = { .sa_handler = handlers[h] };
+        struct iovec iov[2] = { { (void *) "ab", 2 }, { (void *) "cd", 2 } };
+        TpxWriteQueue queue;
+        sigset_t pending;
+        int fds[2];
+
+        g_test_message ("RWF_NOSIGNAL %s, SIGPIPE %s", use ? "used" : "not used", names[h]);
+        tpx_write_set_use_rwf_nosignal (use);
+        sigaction (SIGPIPE, &sa, NULL);
+        n_sigpipe_handled = 0;
+
+        g_assert_no_errno (pipe2 (fds, O_CLOEXEC | O_NONBLOCK));
+        g_assert_cmpint (tpx_write_vectors (fds[1], iov, 2, FALSE), ==, 4);
+        close (fds[0]);
+
+        errno = 0;
+        g_assert_cmpint (tpx_write_vectors (fds[1], iov, 2, FALSE), ==, -1);
+        g_assert_cmpint (errno, ==, EPIPE);
+
+        tpx_write_queue_init (&queue);
+        tpx_write_queue_push (&queue, (const guint8 *) "more", 4, NULL);
+        errno = 0;
+        g_assert_false (tpx_write_queue_flush (&queue, fds[1], FALSE));
+        g_assert_cmpint (errno, ==, EPIPE);
+        tpx_write_queue_clear (&queue);
+        close (fds[1]);
+
+        sigpending (&pending);
+        g_assert_false (sigismember (&pending, SIGPIPE));
+        g_assert_cmpint (n_sigpipe_handled, ==, 0);
+      }
+
+  tpx_write_set_use_rwf_nosignal (TRUE);
+  sigaction (SIGPIPE, &old, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -238,6 +306,7 @@ main (int    argc,
   g_test_add_func ("/tpx/write-queue/stream", test_write_queue_stream);
   g_test_add_func ("/tpx/write-queue/socket", test_write_queue_socket);
   g_test_add_func ("/tpx/write-queue/broken", test_write_queue_broken);
+  g_test_add_func ("/tpx/write-queue/no-sigpipe", test_write_no_sigpipe);
 
   return g_test_run ();
 }

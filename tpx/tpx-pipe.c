@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,13 +19,9 @@
  * A trickle (or data nobody listens to) is read into a per-thread scratch
  * buffer, and only the few bytes that came are copied out.
  *
- * Writing: SIGPIPE. tpx ignores it process-wide at start-up when the
- * application left the default; an application may restore SIG_DFL later
- * (a common Python idiom), and then a write to a child that closed its end
- * would kill it. So every write first asks the disposition (one
- * rt_sigaction(); no more while SIGPIPE is ignored); only when it is not
- * ignored is SIGPIPE blocked in this thread around the write, and a
- * SIGPIPE the write raised is consumed before the mask is restored.
+ * Writing: every write goes through tpx_write_vectors()
+ * (tpx-write-queue.c), which never raises SIGPIPE, whatever the
+ * application did with it.
  */
 
 #define READ_SIZE      (64 * 1024)
@@ -79,52 +74,6 @@ get_scratch_buffer (void)
     }
 
   return scratch;
-}
-
-typedef struct
-{
-  sigset_t old_mask;
-  gboolean blocked;
-} SigpipeGuard;
-
-static void
-sigpipe_guard_enter (SigpipeGuard *guard)
-{
-  struct sigaction sa;
-  sigset_t set;
-
-  guard->blocked = FALSE;
-  if (sigaction (SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN &&
-      !(sa.sa_flags & SA_SIGINFO))
-    return;
-
-  sigemptyset (&set);
-  sigaddset (&set, SIGPIPE);
-  if (pthread_sigmask (SIG_BLOCK, &set, &guard->old_mask) == 0)
-    guard->blocked = !sigismember (&guard->old_mask, SIGPIPE);
-}
-
-static void
-sigpipe_guard_leave (SigpipeGuard *guard,
-                     gboolean      broke)
-{
-  int saved_errno = errno;
-
-  if (!guard->blocked)
-    return;
-
-  if (broke)
-    {
-      const struct timespec zero = { 0, 0 };
-      sigset_t set;
-
-      sigemptyset (&set);
-      sigaddset (&set, SIGPIPE);
-      while (sigtimedwait (&set, NULL, &zero) < 0 && errno == EINTR)
-        ;
-    }
-  pthread_sigmask (SIG_SETMASK, &guard->old_mask, NULL);
-  errno = saved_errno;
 }
 
 void
@@ -294,17 +243,7 @@ gboolean
 tpx_pipe_flush (TpxPipe *pipe,
                 TpxLoop *loop)
 {
-  SigpipeGuard guard;
-  gboolean ok;
-
-  if (pipe->kind == TPX_CHILD_FD_SOCKET)
-    ok = tpx_write_queue_flush (&pipe->out, pipe->fd, TRUE);
-  else
-    {
-      sigpipe_guard_enter (&guard);
-      ok = tpx_write_queue_flush (&pipe->out, pipe->fd, FALSE);
-      sigpipe_guard_leave (&guard, !ok);
-    }
+  gboolean ok = tpx_write_queue_flush (&pipe->out, pipe->fd, pipe->kind == TPX_CHILD_FD_SOCKET);
 
   if (ok)
     watch_output (pipe, loop, tpx_write_queue_get_size (&pipe->out) > 0);
@@ -327,21 +266,10 @@ tpx_pipe_write (TpxPipe      *pipe,
 
   if (tpx_write_queue_get_size (&pipe->out) == 0)
     {
-      SigpipeGuard guard;
+      const struct iovec iov = { (void *) data, len };
 
       /* Nothing waits: try the pipe at once, it usually takes it all. */
-      if (pipe->kind == TPX_CHILD_FD_SOCKET)
-        do
-          n = send (pipe->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        while (n < 0 && errno == EINTR);
-      else
-        {
-          sigpipe_guard_enter (&guard);
-          do
-            n = write (pipe->fd, data, len);
-          while (n < 0 && errno == EINTR);
-          sigpipe_guard_leave (&guard, n < 0 && errno == EPIPE);
-        }
+      n = tpx_write_vectors (pipe->fd, &iov, 1, pipe->kind == TPX_CHILD_FD_SOCKET);
 
       if (n == (gssize) len)
         return TRUE;

@@ -22,6 +22,7 @@
 #include "tpx-pipe-private.h"
 #include "tpx-process-protocol-private.h"
 #include "tpx-process-status-private.h"
+#include "tpx-write-queue-private.h"
 
 /**
  * TpxProcessTransport:
@@ -60,10 +61,12 @@
  * handler returns, so their order holds; other transports go on.
  *
  * To write to a pipe whose child has gone away is not fatal, whatever the
- * application does with `SIGPIPE`: tpx ignores it process-wide at start-up
- * when it still has its default disposition (as GIO's sockets do), blocks
- * it around its own writes when the application restored the default
- * later, and reports the loss with `child-connection-lost`.
+ * application does with `SIGPIPE`: tpx writes with `RWF_NOSIGNAL` (Linux
+ * 6.18) or `MSG_NOSIGNAL` (sockets), so no `SIGPIPE` is raised; on older
+ * kernels it ignores the signal process-wide at start-up when it still has
+ * its default disposition (as GIO's sockets do), and blocks it around its
+ * own writes when the application restored the default later. The loss is
+ * reported with `child-connection-lost`.
  *
  * A transport made with g_object_new() has no child: it emits nothing, its
  * methods fail with `G_IO_ERROR_NOT_INITIALIZED` or do nothing.
@@ -815,19 +818,6 @@ dispatch_event (TpxProcessTransport *self,
   leave_and_maybe_release (self);
 }
 
-static void
-ignore_sigpipe (void)
-{
-  struct sigaction sa;
-
-  if (sigaction (SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
-      !(sa.sa_flags & SA_SIGINFO))
-    {
-      sa.sa_handler = SIG_IGN;
-      sigaction (SIGPIPE, &sa, NULL);
-    }
-}
-
 /* Also run by g_object_run_dispose() on a running transport: the protocol
  * goes (no more callbacks; GObject drops the signal handlers), but the
  * child is still read, reaped and ended, and the running reference then
@@ -1073,7 +1063,7 @@ tpx_process_transport_class_init (TpxProcessTransportClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, TPX_TYPE_PROCESS_STATUS);
 
-  ignore_sigpipe ();
+  tpx_write_ignore_sigpipe ();
 }
 
 static void

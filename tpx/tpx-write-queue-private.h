@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/uio.h>
 
 G_BEGIN_DECLS
 
@@ -36,11 +37,39 @@ void     tpx_write_queue_push          (TpxWriteQueue *queue,
                                         const guint8  *data,
                                         gsize          len,
                                         GBytes        *bytes);
-/* Writes as much as @fd takes (a socket with send(MSG_NOSIGNAL)). FALSE
- * with errno set if the pipe or socket broke. */
+/* Writes as much as @fd takes, with tpx_write_vectors(). FALSE with errno
+ * set if the pipe or socket broke. */
 gboolean tpx_write_queue_flush         (TpxWriteQueue *queue,
                                         int            fd,
                                         gboolean       is_socket);
+
+/*
+ * Every write to a child's fd: writev() of @iov, never blocking on a
+ * socket, never raising SIGPIPE, whatever the application did with it
+ * (retries EINTR; -1 with errno EPIPE when the reader is gone).
+ *
+ * A socket is written with sendmsg(MSG_NOSIGNAL). A pipe or a terminal
+ * with pwritev2(RWF_NOSIGNAL) (Linux 6.18): no system call more than the
+ * write. Where the kernel does not know the flag (EOPNOTSUPP, remembered
+ * for the process), every write first asks SIGPIPE's disposition (one
+ * rt_sigaction()); tpx ignores SIGPIPE at start-up when it had its
+ * default, and only when the application restored it later is SIGPIPE
+ * blocked in this thread around the write, a SIGPIPE the write raised
+ * consumed, and the mask restored.
+ */
+gssize   tpx_write_vectors             (int                  fd,
+                                        const struct iovec  *iov,
+                                        int                  n_iov,
+                                        gboolean             is_socket);
+
+/* Once, before the first write: SIGPIPE from its default to ignored, so
+ * that the way of kernels without RWF_NOSIGNAL costs nothing more while
+ * the application leaves it so (GIO's sockets do the same). */
+void     tpx_write_ignore_sigpipe       (void);
+
+/* For tests: FALSE makes tpx_write_vectors() take the way of kernels
+ * without RWF_NOSIGNAL; TRUE tries the flag again. */
+void     tpx_write_set_use_rwf_nosignal (gboolean use);
 
 static inline gsize
 tpx_write_queue_get_size (const TpxWriteQueue *queue)
