@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -740,6 +741,19 @@ test_fd_limit_swap (void)
  * ENOSYS as on a kernel without it, EPERM as some container runtimes
  * answer. Async-signal-safe. */
 static int
+install_seccomp_filter (struct sock_filter *filter,
+                        unsigned short      len)
+{
+  struct sock_fprog program = { len, filter };
+
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return -1;
+
+  /* prctl() rather than seccomp(): valgrind knows only the former. */
+  return prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
+}
+
+static int
 refuse_close_range (int err)
 {
   struct sock_filter filter[] = {
@@ -748,13 +762,8 @@ refuse_close_range (int err)
     BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((guint32) err & SECCOMP_RET_DATA)),
     BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
-  struct sock_fprog program = { G_N_ELEMENTS (filter), filter };
 
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return -1;
-
-  /* prctl() rather than seccomp(): valgrind knows only the former. */
-  return prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
+  return install_seccomp_filter (filter, G_N_ELEMENTS (filter));
 }
 
 /* Whether refuse_close_range() works here: tried in a forked child, since
@@ -864,6 +873,96 @@ test_no_close_range (gconstpointer data)
     }
 
   run_in_subprocess (func);
+}
+
+/* Where the kernel has no CLONE_PIDFD (Linux before 5.2), the child is
+ * reaped through GLib's child watch: the same statuses, the same order of
+ * events, signals still reach it. clone() with CLONE_PIDFD fails with
+ * EINVAL under this filter, as on such a kernel. */
+static int
+refuse_clone_pidfd (void)
+{
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3),
+    /* The flags: the low half of the first argument (little-endian). */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[0])),
+    BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, CLONE_PIDFD, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+
+  return install_seccomp_filter (filter, G_N_ELEMENTS (filter));
+}
+
+static void
+no_pidfd_in_subprocess (void)
+{
+  g_autoptr(TpxProcessLauncher) launcher = tpx_process_launcher_new ();
+  g_auto(GStrv) exit_argv = tpx_test_helper_argv ("exit", "3", NULL);
+  g_auto(GStrv) out_argv = tpx_test_helper_argv ("write-out", "said before the end", NULL);
+  g_auto(GStrv) sleep_argv = tpx_test_helper_argv ("sleep-forever", NULL);
+  g_autoptr(TpxTestRecorder) exited = NULL;
+  g_autoptr(TpxTestRecorder) wrote = NULL;
+  g_autoptr(TpxTestRecorder) killed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *trace = NULL;
+  guint fds_before;
+
+  g_assert_no_errno (refuse_clone_pidfd ());
+  /* Spawn once before counting: the loop's fds are made once. */
+  exited = tpx_test_run_helper_argv (launcher, (const char * const *) exit_argv, TIMEOUT_MS);
+  tpx_test_assert_exited (exited->end_status, 3);
+  g_assert_false (tpx_process_status_get_lost (exited->end_status));
+  fds_before = tpx_test_count_fds ();
+
+  wrote = tpx_test_run_helper_argv (launcher, (const char * const *) out_argv, TIMEOUT_MS);
+  tpx_test_assert_exited (wrote->end_status, 0);
+  g_assert_cmpstr (tpx_test_recorder_text (wrote, 1), ==, "said before the end");
+  trace = tpx_test_recorder_trace (wrote);
+  g_assert_true (g_str_has_suffix (trace, "ended"));
+  g_assert_nonnull (strstr (trace, "exited"));
+  g_assert_cmpuint (wrote->n_ended, ==, 1);
+
+  killed = tpx_test_recorder_new (tpx_test_spawn_helper (launcher, (const char * const *) sleep_argv));
+  g_object_unref (killed->transport);   /* the recorder holds its own */
+  g_assert_true (tpx_process_transport_signal_process (killed->transport, "TERM", &error));
+  g_assert_no_error (error);
+  tpx_test_recorder_wait (killed, TIMEOUT_MS);
+  tpx_test_assert_killed (killed->end_status, SIGTERM);
+  g_assert_false (tpx_process_transport_signal_process (killed->transport, "TERM", &error));
+  g_assert_error (error, TPX_PROCESS_ERROR, TPX_PROCESS_ERROR_EXITED_ALREADY);
+
+  /* The fallback holds no fd of its own once the children ended. */
+  g_assert_cmpuint (tpx_test_count_fds (), ==, fds_before);
+  tpx_test_assert_no_children ();
+}
+
+static void
+test_no_pidfd (void)
+{
+  int wait_status;
+  pid_t pid;
+
+  /* Whether the filter can be installed here: tried in a forked child. */
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      if (refuse_clone_pidfd () < 0)
+        _exit (1);
+      if (syscall (SYS_clone, (long) (CLONE_PIDFD | SIGCHLD), 0L, NULL, NULL, 0L) != -1 || errno != EINVAL)
+        _exit (2);
+      _exit (0);
+    }
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  if (!WIFEXITED (wait_status) || WEXITSTATUS (wait_status) != 0)
+    {
+      g_test_skip ("cannot install a seccomp filter that refuses CLONE_PIDFD here");
+      return;
+    }
+
+  run_in_subprocess (no_pidfd_in_subprocess);
 }
 
 static void
@@ -1423,6 +1522,7 @@ main (int    argc,
                         no_close_range_enosys_in_subprocess, test_no_close_range);
   g_test_add_data_func ("/tpx/spawn/map/no-close-range/eperm",
                         no_close_range_eperm_in_subprocess, test_no_close_range);
+  g_test_add_func ("/tpx/spawn/no-pidfd", test_no_pidfd);
   g_test_add_func ("/tpx/spawn/signals/reset", test_signals_reset);
   g_test_add_func ("/tpx/spawn/error/enoexec", test_enoexec);
   g_test_add_func ("/tpx/spawn/error/not-found", test_error_not_found);
