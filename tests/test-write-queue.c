@@ -11,9 +11,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -294,6 +299,72 @@ test_write_no_sigpipe (void)
   sigaction (SIGPIPE, &old, NULL);
 }
 
+/* A seccomp filter that refuses pwritev2() (ENOSYS, EPERM: container
+ * runtimes do either for what they do not know): writes still work, and
+ * still raise no SIGPIPE. */
+static void
+refused_pwritev2 (int err)
+{
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_pwritev2, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((guint32) err & SECCOMP_RET_DATA)),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = { G_N_ELEMENTS (filter), filter };
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  struct iovec iov = { (void *) "abc", 3 };
+  struct iovec probe_iov = { (void *) "x", 1 };
+  sigset_t pending;
+  char buffer[8];
+  int fds[2];
+
+  g_assert_no_errno (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  g_assert_no_errno (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0));
+  sigaction (SIGPIPE, &dfl, NULL);
+
+  g_assert_no_errno (pipe2 (fds, O_CLOEXEC | O_NONBLOCK));
+  g_assert_cmpint (syscall (SYS_pwritev2, fds[1], &probe_iov, 1, -1L, 0L, 0), ==, -1);
+  g_assert_cmpint (errno, ==, err);
+
+  tpx_write_set_use_rwf_nosignal (TRUE);
+  g_assert_cmpint (tpx_write_vectors (fds[1], &iov, 1, FALSE), ==, 3);
+  g_assert_cmpint (read (fds[0], buffer, sizeof buffer), ==, 3);
+  close (fds[0]);
+  errno = 0;
+  g_assert_cmpint (tpx_write_vectors (fds[1], &iov, 1, FALSE), ==, -1);
+  g_assert_cmpint (errno, ==, EPIPE);
+  close (fds[1]);
+
+  sigpending (&pending);
+  g_assert_false (sigismember (&pending, SIGPIPE));
+}
+
+static void
+refused_pwritev2_enosys (void)
+{
+  refused_pwritev2 (ENOSYS);
+}
+
+static void
+refused_pwritev2_eperm (void)
+{
+  refused_pwritev2 (EPERM);
+}
+
+static void
+test_write_pwritev2_refused (gconstpointer data)
+{
+  if (g_test_subprocess ())
+    {
+      ((void (*) (void)) data) ();
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -307,6 +378,10 @@ main (int    argc,
   g_test_add_func ("/tpx/write-queue/socket", test_write_queue_socket);
   g_test_add_func ("/tpx/write-queue/broken", test_write_queue_broken);
   g_test_add_func ("/tpx/write-queue/no-sigpipe", test_write_no_sigpipe);
+  g_test_add_data_func ("/tpx/write-queue/pwritev2-refused/enosys",
+                        refused_pwritev2_enosys, test_write_pwritev2_refused);
+  g_test_add_data_func ("/tpx/write-queue/pwritev2-refused/eperm",
+                        refused_pwritev2_eperm, test_write_pwritev2_refused);
 
   return g_test_run ();
 }

@@ -50,8 +50,9 @@ gboolean tpx_write_queue_flush         (TpxWriteQueue *queue,
  *
  * A socket is written with sendmsg(MSG_NOSIGNAL). A pipe or a terminal
  * with pwritev2(RWF_NOSIGNAL) (Linux 6.18): no system call more than the
- * write. Where the kernel does not know the flag (EOPNOTSUPP, remembered
- * for the process), every write first asks SIGPIPE's disposition (one
+ * write. Where the kernel does not know the flag (EOPNOTSUPP) or a
+ * seccomp filter refuses pwritev2() (ENOSYS, EPERM), remembered for the
+ * process, every write first asks SIGPIPE's disposition (one
  * rt_sigaction()); tpx ignores SIGPIPE at start-up when it had its
  * default, and only when the application restored it later is SIGPIPE
  * blocked in this thread around the write, a SIGPIPE the write raised

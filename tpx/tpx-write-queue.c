@@ -113,7 +113,11 @@ tpx_write_vectors (int                  fd,
       do
         n = pwritev2 (fd, iov, n_iov, -1, RWF_NOSIGNAL);
       while (n < 0 && errno == EINTR);
-      if (n >= 0 || errno != EOPNOTSUPP)
+      /* EOPNOTSUPP: a kernel without the flag (or without pwritev2, in
+       * glibc's emulation); ENOSYS, EPERM: a seccomp filter refusing
+       * pwritev2, as some container runtimes have. A pipe itself never
+       * answers these. */
+      if (n >= 0 || (errno != EOPNOTSUPP && errno != ENOSYS && errno != EPERM))
         return n;
       g_atomic_int_set (&use_rwf_nosignal, FALSE);
     }
