@@ -949,9 +949,12 @@ test_no_pidfd (void)
   g_assert_cmpint (pid, >=, 0);
   if (pid == 0)
     {
+      int probe_pidfd = -1;
+
       if (refuse_clone_pidfd () < 0)
         _exit (1);
-      if (syscall (SYS_clone, (long) (CLONE_PIDFD | SIGCHLD), 0L, NULL, NULL, 0L) != -1 || errno != EINVAL)
+      if (syscall (SYS_clone, (long) (CLONE_PIDFD | SIGCHLD), 0L, &probe_pidfd, NULL, 0L) != -1 ||
+          errno != EINVAL)
         _exit (2);
       _exit (0);
     }
