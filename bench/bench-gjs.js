@@ -13,6 +13,10 @@
 //                Uint8Array), vfunc_process_ended; W3 queues one GLib.Bytes
 //                chunk again and again (write_bytes) and refills on
 //                write-drained
+//   tpx-socket   the same, with the fd W2 or W3 moves its bytes through a
+//                SOCKET (Tpx.ChildFdKind.SOCKET, 's'): the child's stdout in
+//                W2 ("0:w,1:s,2:r"), its stdin in W3 ("0:s,1:r,2:r"), as
+//                Node's stdio is a socketpair
 //   gsubprocess  Gio.SubprocessLauncher with three pipes (empty
 //                environment); read_bytes_async() with a 256 KiB buffer on
 //                stdout and stderr, write_bytes_async() (one write in flight,
@@ -128,9 +132,16 @@ class Collector {
 
 // ---------------------------------------------------------------- tpx
 
+const SOCKET_MAPS = {W2: '0:w,1:s,2:r', W3: '0:s,1:r,2:r'};
+
 function runTpx(opts) {
     const loop = new GLib.MainLoop(null, false);
     const launcher = Tpx.ProcessLauncher.new();
+    if (opts.column === 'tpx-socket') {
+        if (!(opts.workload in SOCKET_MAPS))
+            fail('tpx-socket is for W2 and W3 only');
+        launcher.set_child_fds_from_string(SOCKET_MAPS[opts.workload]);
+    }
     const argv = childArgv(opts);
     const state = {live: 0, end: 0};
     const ping = new Uint8Array(PING).fill(112);
@@ -457,7 +468,7 @@ function runGSubprocess(opts) {
     }
 }
 
-const COLUMNS = {tpx: runTpx, gsubprocess: runGSubprocess};
+const COLUMNS = {'tpx': runTpx, 'tpx-socket': runTpx, 'gsubprocess': runGSubprocess};
 const opts = parseOptions(ARGV);
 if (!(opts.column in COLUMNS))
     fail(`unknown column ${opts.column}: ${Object.keys(COLUMNS).join(', ')}`);
