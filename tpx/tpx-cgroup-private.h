@@ -23,7 +23,8 @@ G_BEGIN_DECLS
  * do) and leaves it otherwise.
  *
  * Threads: the reference count is atomic; tpx_cgroup_new(), the getters,
- * tpx_cgroup_signal(), tpx_cgroup_count_processes() and
+ * tpx_cgroup_signal(), tpx_cgroup_list_processes(),
+ * tpx_cgroup_count_processes() and
  * tpx_cgroup_is_populated() may be called from any thread at any time
  * (signals are serialised by a lock of the cgroup). In the child, between
  * fork and exec, only tpx_cgroup_get_procs_fd() (it reads a field).
@@ -69,8 +70,12 @@ int         tpx_cgroup_get_procs_fd      (TpxCgroup     *self);
 gboolean    tpx_cgroup_signal            (TpxCgroup     *self,
                                           int            signum,
                                           GError       **error);
-/* Live processes in the tree now (cgroup.procs, sub-cgroups included,
- * less those on their way out; 0 once the directory is gone). */
+/* The processes in the tree now (cgroup.procs, sub-cgroups included),
+ * each pid once, sorted (int): empty once the directory is gone. A
+ * process on its way out stays listed for a moment after it closed its
+ * fds. Free with g_array_unref(). */
+GArray     *tpx_cgroup_list_processes    (TpxCgroup     *self);
+/* The length of tpx_cgroup_list_processes(). */
 guint       tpx_cgroup_count_processes   (TpxCgroup     *self);
 /* "populated 1" in cgroup.events: a live process is in the tree. */
 gboolean    tpx_cgroup_is_populated      (TpxCgroup     *self);

@@ -19,7 +19,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "tpx-child-private.h"
 #include "tpx-i18n-private.h"
 
 /*
@@ -875,26 +874,33 @@ tpx_cgroup_signal (TpxCgroup  *self,
   return ok;
 }
 
-guint
-tpx_cgroup_count_processes (TpxCgroup *self)
+GArray *
+tpx_cgroup_list_processes (TpxCgroup *self)
 {
-  g_autoptr(GArray) pids = NULL;
-  guint count = 0;
+  GArray *pids;
+  guint n = 0;
 
-  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (self != NULL, NULL);
 
   pids = g_array_new (FALSE, FALSE, sizeof (int));
   collect_pids (self->dir_fd, pids);
 
-  /* A pid can be listed twice (moved out and back in); one that is
-   * exiting stays listed for a moment after it closed its fds. */
+  /* A pid can be listed twice (moved out and back in). */
   g_array_sort (pids, compare_pids);
   for (guint i = 0; i < pids->len; i++)
-    if ((i == 0 || g_array_index (pids, int, i) != g_array_index (pids, int, i - 1)) &&
-        tpx_child_pid_is_live (g_array_index (pids, int, i), NULL))
-      count++;
+    if (i == 0 || g_array_index (pids, int, i) != g_array_index (pids, int, n - 1))
+      g_array_index (pids, int, n++) = g_array_index (pids, int, i);
+  g_array_set_size (pids, n);
 
-  return count;
+  return pids;
+}
+
+guint
+tpx_cgroup_count_processes (TpxCgroup *self)
+{
+  g_autoptr(GArray) pids = tpx_cgroup_list_processes (self);
+
+  return pids != NULL ? pids->len : 0;
 }
 
 gboolean

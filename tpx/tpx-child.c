@@ -398,13 +398,27 @@ tree_is_alive (TpxChild *child)
     }
 }
 
+/* Counts the live pids of @pids, and frees it. */
+static guint
+count_live (GArray *pids)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < pids->len; i++)
+    if (tpx_child_pid_is_live (g_array_index (pids, int, i), NULL))
+      n++;
+  g_array_unref (pids);
+
+  return n;
+}
+
 guint
 tpx_child_count_tree (TpxChild *child)
 {
   switch (child->kill_mode)
     {
     case TPX_KILL_MODE_CGROUP:
-      return tpx_cgroup_count_processes (child->cgroup);
+      return count_live (tpx_cgroup_list_processes (child->cgroup));
     case TPX_KILL_MODE_PROCESS_GROUP:
       return tpx_child_count_group (child->pid);
     case TPX_KILL_MODE_PROCESS:
